@@ -1,0 +1,1 @@
+"""Models of Action 4; added by its issue."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalSyncConfig(AppConfig):
+    name = "portal_sync"
+    verbose_name = _("Action 3 – Link with the national Portale Integrazione Migranti")

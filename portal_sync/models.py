@@ -1,0 +1,1 @@
+"""Models of Action 3; added by its issue."""

@@ -1,0 +1,1 @@
+"""Models of Action 2; added by its issue."""

@@ -1,0 +1,12 @@
+"""Pages of Action 2."""
+
+from django.utils.translation import gettext_lazy as _
+
+from aipim.accounts.models import PUA_ROLES, Role
+from aipim.core.views import ActionHomeView
+
+
+class HomeView(ActionHomeView):
+    roles = PUA_ROLES + (Role.ADMINISTRATOR,)
+    title = _("Action 2 – PUA desks: unified case management")
+    description = _("One unified case per person at the PUA desks: intake, assessment, care plan, referrals, appointments and staff training.")

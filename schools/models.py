@@ -1,0 +1,1 @@
+"""Models of Action 1; added by its issue."""

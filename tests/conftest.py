@@ -1,0 +1,118 @@
+"""Shared fixtures: named personas, one per role and organisation, so that permission tests
+read like sentences (`caseworker_irsina` cannot see a person at `desk_picerno`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from aipim.accounts.models import Membership, Role, User
+from aipim.core.models import Organisation
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, municipality
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def desk_irsina(db: None) -> Organisation:
+    return OrganisationFactory(name="PUA Irsina", code="IRS", kind=Organisation.Kind.PUA_DESK, municipality=municipality("Irsina"))
+
+
+@pytest.fixture
+def desk_picerno(db: None) -> Organisation:
+    return OrganisationFactory(name="PUA Picerno", code="PIC", kind=Organisation.Kind.PUA_DESK, municipality=municipality("Picerno"))
+
+
+@pytest.fixture
+def school_potenza(db: None) -> Organisation:
+    return OrganisationFactory(name="IC Potenza", code="ICPZ", kind=Organisation.Kind.SCHOOL, municipality=municipality("Potenza"))
+
+
+@pytest.fixture
+def school_matera(db: None) -> Organisation:
+    return OrganisationFactory(name="IC Matera", code="ICMT", kind=Organisation.Kind.SCHOOL, municipality=municipality("Matera"))
+
+
+@pytest.fixture
+def association_potenza(db: None) -> Organisation:
+    return OrganisationFactory(name="Ass. Ponti", code="APZ", kind=Organisation.Kind.ASSOCIATION, municipality=municipality("Potenza"))
+
+
+@pytest.fixture
+def regional_office(db: None) -> Organisation:
+    return OrganisationFactory(name="Regione Basilicata", code="REG", kind=Organisation.Kind.REGIONAL_OFFICE, municipality=municipality("Potenza"))
+
+
+@pytest.fixture
+def make_member(db: None) -> Callable[..., User]:
+    """make_member(Role.CASEWORKER, desk) -> a user holding that role there."""
+
+    def make(role: str, organisation: Organisation, **user_fields: object) -> User:
+        user = UserFactory(**user_fields)
+        MembershipFactory(user=user, organisation=organisation, role=role)
+        user.forget_memberships()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def caseworker_irsina(make_member: Callable[..., User], desk_irsina: Organisation) -> User:
+    return make_member(Role.CASEWORKER, desk_irsina, email="caseworker.irsina@example.org")
+
+
+@pytest.fixture
+def caseworker_picerno(make_member: Callable[..., User], desk_picerno: Organisation) -> User:
+    return make_member(Role.CASEWORKER, desk_picerno, email="caseworker.picerno@example.org")
+
+
+@pytest.fixture
+def supervisor_irsina(make_member: Callable[..., User], desk_irsina: Organisation) -> User:
+    return make_member(Role.PUA_SUPERVISOR, desk_irsina, email="supervisor.irsina@example.org")
+
+
+@pytest.fixture
+def operator_school_potenza(make_member: Callable[..., User], school_potenza: Organisation) -> User:
+    return make_member(Role.SCHOOL_OPERATOR, school_potenza, email="operator.potenza@example.org")
+
+
+@pytest.fixture
+def staff_school_matera(make_member: Callable[..., User], school_matera: Organisation) -> User:
+    return make_member(Role.SCHOOL_STAFF, school_matera, email="staff.matera@example.org")
+
+
+@pytest.fixture
+def manager_association(make_member: Callable[..., User], association_potenza: Organisation) -> User:
+    return make_member(Role.ASSOCIATION_MANAGER, association_potenza, email="manager.ponti@example.org")
+
+
+@pytest.fixture
+def editor(make_member: Callable[..., User], regional_office: Organisation) -> User:
+    return make_member(Role.EDITOR, regional_office, email="editor@example.org")
+
+
+@pytest.fixture
+def official(make_member: Callable[..., User], regional_office: Organisation) -> User:
+    return make_member(Role.REGIONAL_OFFICIAL, regional_office, email="official@example.org")
+
+
+@pytest.fixture
+def administrator(make_member: Callable[..., User], regional_office: Organisation) -> User:
+    return make_member(Role.ADMINISTRATOR, regional_office, email="admin@example.org")
+
+
+def logged_in(user: User) -> Client:
+    """A test client logged in as `user`, past the second factor."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    return logged_in

@@ -6,6 +6,8 @@ urlpatterns = [
     path("", include("aipim.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("manage/", include("aipim.core.urls_admin")),
+    path("services/", include("aipim.core.urls_directory")),
     path("admin/", admin.site.urls),
     path("api/", include("aipim.api.urls")),
     path("reports/", include("aipim.reports.urls")),

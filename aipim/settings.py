@@ -194,6 +194,8 @@ ACCOUNT_ADAPTER = "aipim.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# django-axes is the one lockout (it logs every attempt and has a finite cool-off); allauth keeps its other limits.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "AIPIM Basilicata"
 # Every staff role must use a second factor. Only a local demo may turn this off.
@@ -205,7 +207,11 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "aipim.accounts.validators.axes_username"
 AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed attempt kept, not only the counter
+# The cool-off runs from the lockout; attempts during it do not extend it (a finite cool-off).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "login"]
 

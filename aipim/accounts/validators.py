@@ -25,3 +25,12 @@ class MaximumLengthValidator:
 
     def get_help_text(self) -> str:
         return _("Your password can be up to %(max_length)d characters long.") % {"max_length": self.max_length}
+
+
+def axes_username(request: object, credentials: dict | None) -> str | None:
+    """The login name django-axes counts failures for: allauth passes it as `email`, the form as `login`."""
+    if credentials:
+        value = credentials.get("email") or credentials.get("username") or credentials.get("login")
+    else:
+        value = getattr(request, "POST", {}).get("login")
+    return value.strip().lower() if value else None

@@ -155,7 +155,9 @@ if REDIS_URL:
     BACKGROUND_MODE = f"Background jobs: Celery worker through Redis at {REDIS_URL.split('@')[-1]}; cache in Redis."
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    BACKGROUND_MODE = "Background jobs: no REDIS_URL, so Celery tasks run in-process (eager) and the cache is local memory."
+    BACKGROUND_MODE = (
+        "Background jobs: no REDIS_URL, so Celery tasks run in-process (eager) and the cache is local memory."
+    )
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -170,7 +172,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/Rome"
 CELERY_BEAT_SCHEDULE = {
     "retention-nightly": {"task": "aipim.core.tasks.apply_retention_policies", "schedule": crontab(hour=2, minute=30)},
-    "reports-purge-expired": {"task": "aipim.reports.tasks.purge_expired_reports", "schedule": crontab(hour=3, minute=0)},
+    "reports-purge-expired": {
+        "task": "aipim.reports.tasks.purge_expired_reports",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -316,7 +321,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "aipim.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

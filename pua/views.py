@@ -9,4 +9,6 @@ from aipim.core.views import ActionHomeView
 class HomeView(ActionHomeView):
     roles = PUA_ROLES + (Role.ADMINISTRATOR,)
     title = _("Action 2 – PUA desks: unified case management")
-    description = _("One unified case per person at the PUA desks: intake, assessment, care plan, referrals, appointments and staff training.")
+    description = _(
+        "One unified case per person at the PUA desks: intake, assessment, care plan, referrals, appointments and staff training."
+    )

@@ -9,4 +9,6 @@ from aipim.core.views import ActionHomeView
 class HomeView(ActionHomeView):
     roles = SCHOOL_ROLES + (Role.ADMINISTRATOR,)
     title = _("Action 1 – Schools: help desks, dropout prevention, courses")
-    description = _("Help desks for students from non-EU countries and their families, dropout-risk tracking, extracurricular courses and school–family messages.")
+    description = _(
+        "Help desks for students from non-EU countries and their families, dropout-risk tracking, extracurricular courses and school–family messages."
+    )

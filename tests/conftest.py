@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from aipim.accounts.models import Membership, Role, User
+from aipim.accounts.models import Role, User
 from aipim.core.models import Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, municipality
 
@@ -20,32 +20,47 @@ def _fast_passwords(settings: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def desk_irsina(db: None) -> Organisation:
-    return OrganisationFactory(name="PUA Irsina", code="IRS", kind=Organisation.Kind.PUA_DESK, municipality=municipality("Irsina"))
+    return OrganisationFactory(
+        name="PUA Irsina", code="IRS", kind=Organisation.Kind.PUA_DESK, municipality=municipality("Irsina")
+    )
 
 
 @pytest.fixture
 def desk_picerno(db: None) -> Organisation:
-    return OrganisationFactory(name="PUA Picerno", code="PIC", kind=Organisation.Kind.PUA_DESK, municipality=municipality("Picerno"))
+    return OrganisationFactory(
+        name="PUA Picerno", code="PIC", kind=Organisation.Kind.PUA_DESK, municipality=municipality("Picerno")
+    )
 
 
 @pytest.fixture
 def school_potenza(db: None) -> Organisation:
-    return OrganisationFactory(name="IC Potenza", code="ICPZ", kind=Organisation.Kind.SCHOOL, municipality=municipality("Potenza"))
+    return OrganisationFactory(
+        name="IC Potenza", code="ICPZ", kind=Organisation.Kind.SCHOOL, municipality=municipality("Potenza")
+    )
 
 
 @pytest.fixture
 def school_matera(db: None) -> Organisation:
-    return OrganisationFactory(name="IC Matera", code="ICMT", kind=Organisation.Kind.SCHOOL, municipality=municipality("Matera"))
+    return OrganisationFactory(
+        name="IC Matera", code="ICMT", kind=Organisation.Kind.SCHOOL, municipality=municipality("Matera")
+    )
 
 
 @pytest.fixture
 def association_potenza(db: None) -> Organisation:
-    return OrganisationFactory(name="Ass. Ponti", code="APZ", kind=Organisation.Kind.ASSOCIATION, municipality=municipality("Potenza"))
+    return OrganisationFactory(
+        name="Ass. Ponti", code="APZ", kind=Organisation.Kind.ASSOCIATION, municipality=municipality("Potenza")
+    )
 
 
 @pytest.fixture
 def regional_office(db: None) -> Organisation:
-    return OrganisationFactory(name="Regione Basilicata", code="REG", kind=Organisation.Kind.REGIONAL_OFFICE, municipality=municipality("Potenza"))
+    return OrganisationFactory(
+        name="Regione Basilicata",
+        code="REG",
+        kind=Organisation.Kind.REGIONAL_OFFICE,
+        municipality=municipality("Potenza"),
+    )
 
 
 @pytest.fixture

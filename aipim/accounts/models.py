@@ -157,9 +157,13 @@ class Membership(models.Model):
 def users_with_role(role: str, organisations: Iterable[int]) -> models.QuerySet[User]:
     """Active users holding `role` in any of `organisations` (for notifications)."""
     today = timezone.localdate()
-    return User.objects.filter(
-        is_active=True,
-        memberships__role=role,
-        memberships__organisation__in=list(organisations),
-        memberships__valid_from__lte=today,
-    ).filter(models.Q(memberships__valid_until__isnull=True) | models.Q(memberships__valid_until__gte=today)).distinct()
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=role,
+            memberships__organisation__in=list(organisations),
+            memberships__valid_from__lte=today,
+        )
+        .filter(models.Q(memberships__valid_until__isnull=True) | models.Q(memberships__valid_until__gte=today))
+        .distinct()
+    )

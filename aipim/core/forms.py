@@ -32,9 +32,7 @@ class ConsentForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the user's own organisations can be recorded as the collector.
         self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            pk__in=user.organisation_ids(
-                Role.CASEWORKER, Role.PUA_SUPERVISOR, Role.SCHOOL_OPERATOR, Role.SCHOOL_STAFF
-            )
+            pk__in=user.organisation_ids(Role.CASEWORKER, Role.PUA_SUPERVISOR, Role.SCHOOL_OPERATOR, Role.SCHOOL_STAFF)
         )
 
 

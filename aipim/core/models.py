@@ -121,18 +121,12 @@ class Service(models.Model):
     eligibility_description = models.TextField(_("who can use it"), blank=True)
     application_process = models.TextField(_("how to access it"), blank=True)
     fees_description = models.CharField(_("fees"), max_length=200, blank=True)
-    languages = ArrayField(
-        models.CharField(max_length=8), default=list, blank=True, verbose_name=_("languages spoken")
-    )
+    languages = ArrayField(models.CharField(max_length=8), default=list, blank=True, verbose_name=_("languages spoken"))
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     url = models.URLField(_("website"), blank=True)
-    acknowledgement_days = models.PositiveSmallIntegerField(
-        _("days to acknowledge a referral"), default=5
-    )
-    locations = models.ManyToManyField(
-        "Location", related_name="services", blank=True, verbose_name=_("locations")
-    )
+    acknowledgement_days = models.PositiveSmallIntegerField(_("days to acknowledge a referral"), default=5)
+    locations = models.ManyToManyField("Location", related_name="services", blank=True, verbose_name=_("locations"))
     external_id = models.CharField(_("external id"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("last update"), auto_now=True)
 
@@ -197,7 +191,9 @@ class Schedule(models.Model):
         verbose_name_plural = _("opening hours")
         ordering = ["service", "weekday", "opens_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="schedule_opens_before_closes"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="schedule_opens_before_closes"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -317,6 +313,12 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The Latin form defaults to the written one, so every person can be found by search.
+        self.given_names_latin = self.given_names_latin or self.given_names
+        self.family_names_latin = self.family_names_latin or self.family_names
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def display_name(self) -> str:
         written = f"{self.given_names} {self.family_names}".strip()
@@ -324,12 +326,6 @@ class Person(models.Model):
         if latin and latin != written:
             return f"{written} ({latin})"
         return written
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        # The Latin form defaults to the written one, so every person can be found by search.
-        self.given_names_latin = self.given_names_latin or self.given_names
-        self.family_names_latin = self.family_names_latin or self.family_names
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class PersonLinkQuerySet(models.QuerySet["PersonLink"]):
@@ -395,7 +391,10 @@ class Consent(models.Model):
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
     given_at = models.DateTimeField(_("given on"), default=timezone.now)
     given_by_name = models.CharField(
-        _("given by"), max_length=150, blank=True, help_text=_("Leave empty if the person gave it; else the guardian's name.")
+        _("given by"),
+        max_length=150,
+        blank=True,
+        help_text=_("Leave empty if the person gave it; else the guardian's name."),
     )
     evidence = models.CharField(
         _("evidence"), max_length=200, help_text=_("How it was given, e.g. 'signed form, protocol 123/2026'.")
@@ -432,7 +431,12 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
     )
     user_email = models.CharField(_("user email"), max_length=254, blank=True)
     action = models.CharField(_("action"), max_length=60, db_index=True)

@@ -81,7 +81,9 @@ def test_lockout_after_repeated_failures_with_every_attempt_logged(caseworker_ir
     response = client.post(reverse("account_login"), {"login": caseworker_irsina.email, "password": PASSWORD})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
-    assert AccessAttempt.objects.get(username=caseworker_irsina.email).failures_since_start >= settings.AXES_FAILURE_LIMIT
+    assert (
+        AccessAttempt.objects.get(username=caseworker_irsina.email).failures_since_start >= settings.AXES_FAILURE_LIMIT
+    )
     # The cool-off is finite.
     assert settings.AXES_COOLOFF_TIME.total_seconds() > 0
 

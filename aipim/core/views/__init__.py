@@ -69,6 +69,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         context["memberships"] = user.active_memberships  # type: ignore[union-attr]
         context["actions"] = [
-            url for url, roles in ACTION_LINKS if user.is_superuser or user.has_role(*roles)  # type: ignore[union-attr]
+            url
+            for url, roles in ACTION_LINKS
+            if user.is_superuser or user.has_role(*roles)  # type: ignore[union-attr]
         ]
         return context

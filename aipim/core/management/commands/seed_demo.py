@@ -52,9 +52,15 @@ SERVICES: list[tuple[str, str, dict[str, tuple[str, str]], list[str], list[tuple
         "ASP",
         "health",
         {
-            "it": ("Ambulatorio STP per stranieri", "Visite mediche di base per chi non ha ancora la tessera sanitaria."),
+            "it": (
+                "Ambulatorio STP per stranieri",
+                "Visite mediche di base per chi non ha ancora la tessera sanitaria.",
+            ),
             "en": ("STP clinic for foreign nationals", "Basic medical care for people without a health card yet."),
-            "fr": ("Dispensaire STP pour étrangers", "Soins médicaux de base pour qui n'a pas encore la carte sanitaire."),
+            "fr": (
+                "Dispensaire STP pour étrangers",
+                "Soins médicaux de base pour qui n'a pas encore la carte sanitaire.",
+            ),
             "ar": ("عيادة STP للأجانب", "رعاية طبية أساسية لمن لا يملك بعد البطاقة الصحية."),
         },
         ["it", "en", "fr", "ar"],
@@ -90,7 +96,10 @@ SERVICES: list[tuple[str, str, dict[str, tuple[str, str]], list[str], list[tuple
         {
             "it": ("Consulenza su permesso di soggiorno", "Aiuto per rinnovi, ricongiungimento familiare e documenti."),
             "en": ("Residence permit advice", "Help with renewals, family reunification and documents."),
-            "fr": ("Conseil sur le titre de séjour", "Aide pour les renouvellements, le regroupement familial et les documents."),
+            "fr": (
+                "Conseil sur le titre de séjour",
+                "Aide pour les renouvellements, le regroupement familial et les documents.",
+            ),
             "ar": ("استشارة حول تصريح الإقامة", "مساعدة في التجديد ولمّ شمل الأسرة والوثائق."),
         },
         ["it", "fr", "ar"],
@@ -102,7 +111,10 @@ SERVICES: list[tuple[str, str, dict[str, tuple[str, str]], list[str], list[tuple
         {
             "it": ("Mediazione linguistico-culturale", "Mediatori in arabo, francese, urdu e tigrino su appuntamento."),
             "en": ("Cultural and language mediation", "Mediators in Arabic, French, Urdu and Tigrinya by appointment."),
-            "fr": ("Médiation linguistique et culturelle", "Médiateurs en arabe, français, ourdou et tigrigna sur rendez-vous."),
+            "fr": (
+                "Médiation linguistique et culturelle",
+                "Médiateurs en arabe, français, ourdou et tigrigna sur rendez-vous.",
+            ),
             "ar": ("الوساطة اللغوية والثقافية", "وسطاء بالعربية والفرنسية والأردية والتغرينية بموعد مسبق."),
         },
         ["it", "ar", "fr", "ur", "ti"],
@@ -139,10 +151,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-users", action="store_true", help="Only organisations and the directory.")
 
-    @transaction.atomic
     def handle(self, *args: Any, no_users: bool = False, **options: Any) -> None:
         if not no_users and not settings.DEBUG:
             raise CommandError("Refusing to create demo users with DEBUG off: their password is public.")
+        with transaction.atomic():
+            created = self._seed(no_users=no_users)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} records created)."))
+
+    def _seed(self, *, no_users: bool) -> int:
         created = 0
         organisations: dict[str, Organisation] = {}
 
@@ -161,7 +177,9 @@ class Command(BaseCommand):
             organisations[code] = obj
             created += made
 
-        organisation("REGIONE", "Regione Basilicata – Ufficio Immigrazione", Organisation.Kind.REGIONAL_OFFICE, "Potenza")
+        organisation(
+            "REGIONE", "Regione Basilicata – Ufficio Immigrazione", Organisation.Kind.REGIONAL_OFFICE, "Potenza"
+        )
         for code, town, example in PUA_DESKS:
             label = f"PUA {town}" + (" (esempio)" if example else "")
             organisation(code, label, Organisation.Kind.PUA_DESK, town, example)
@@ -192,13 +210,15 @@ class Command(BaseCommand):
                 )
                 service.locations.add(location)
                 for weekday, opens, closes in hours:
-                    Schedule.objects.create(service=service, location=location, weekday=weekday, opens_at=opens, closes_at=closes)
+                    Schedule.objects.create(
+                        service=service, location=location, weekday=weekday, opens_at=opens, closes_at=closes
+                    )
                 created += 1
 
         if not no_users:
             created += self._users(organisations)
             created += self._people(organisations)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} records created)."))
+        return created
 
     def _users(self, organisations: dict[str, Organisation]) -> int:
         created = 0

@@ -59,8 +59,9 @@ def category_term_id(category: str) -> str:
     return stable_id("category", category)
 
 
-def language_name(code: str) -> str:
-    return LANG_INFO.get(code, {}).get("name", code)
+def language_name(code: str, *, local: bool = False) -> str:
+    """The English name (for HSDS), or with `local` the language's own name (for people who speak it)."""
+    return LANG_INFO.get(code, {}).get("name_local" if local else "name", code)
 
 
 def _time(value: datetime.time) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 
 
-def uuid_or_404(value: str, message: str) -> uuid.UUID:
+def uuid_or_404(value: Any, message: Any) -> uuid.UUID:
     """A malformed id answers like an unknown one: 404, so that ids cannot be probed."""
     try:
         return uuid.UUID(str(value))

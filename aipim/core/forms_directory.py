@@ -30,14 +30,14 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         published = Service.objects.published()
-        self.fields["category"].choices = [("", _("All categories")), *ServiceCategory.choices]
+        self.fields["category"].choices = [("", _("All categories")), *ServiceCategory.choices]  # type: ignore[attr-defined]
         # Only places and languages where something is offered, so no choice leads to an empty page.
         self.fields["municipality"].queryset = Municipality.objects.filter(  # type: ignore[attr-defined]
             Q(location__services__in=published) | Q(organisations__services__in=published)
         ).distinct()
         self.fields["municipality"].empty_label = _("All municipalities")  # type: ignore[attr-defined]
         codes = sorted({code for langs in published.values_list("languages", flat=True) for code in langs})
-        self.fields["language"].choices = [
+        self.fields["language"].choices = [  # type: ignore[attr-defined]
             ("", _("All languages")),
             *[(c, language_name(c, local=True)) for c in codes],
         ]
@@ -47,7 +47,7 @@ class LanguageCodesField(forms.CharField):
     """Languages spoken, as ISO 639 codes separated by commas ("it, ar, fr")."""
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return [code for code in dict.fromkeys(part.strip().lower() for part in text.split(",")) if code]
 
     def prepare_value(self, value: Any) -> Any:
@@ -106,7 +106,7 @@ class ScheduleForm(forms.Form):
     weekday = forms.ChoiceField(label=_("Day"), choices=Schedule.Weekday.choices)
     opens_at = forms.TimeField(label=_("Opens at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     closes_at = forms.TimeField(label=_("Closes at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    location = forms.ModelChoiceField(
+    location: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Location"), queryset=Location.objects.none(), required=False, empty_label=_("All locations / by phone")
     )
     notes = forms.CharField(label=_("Notes"), max_length=200, required=False)

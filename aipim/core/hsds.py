@@ -443,18 +443,19 @@ def service_from_hsds(
         service.save()
 
     wanted_locations = []
-    for location_data, _schedules in located:
+    for location_data, _hours in located:
         wanted_locations.append(_upsert_location(location_data, owner, municipalities[location_data["id"]], language))
     if {loc.pk for loc in service.locations.all()} != {loc.pk for loc in wanted_locations}:
         service.locations.set(wanted_locations)
         changed.append("locations")
 
     wanted_schedules = set()
-    for location_data, schedules in [(None, data.get("schedules") or []), *located]:
+    groups: list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]] = [(None, data.get("schedules") or [])]
+    for group_location, schedules in groups + list(located):
         for item in schedules:
             if item.get("freq", "WEEKLY") != "WEEKLY":
                 continue  # monthly patterns ("2MO") have no weekly equivalent in our model
-            location_id = (location_data or {}).get("id") or item.get("location_id")
+            location_id = (group_location or {}).get("id") or item.get("location_id")
             for weekday in (item.get("byday") or "").split(","):
                 weekday = weekday.strip().upper()[-2:]
                 if weekday in _WEEKDAYS and item.get("opens_at") and item.get("closes_at"):

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -105,7 +106,7 @@ def export_core(person: Person) -> dict[str, Any]:
             "family_names_latin": person.family_names_latin,
             "birth_date": _iso(person.birth_date),
             "sex": person.sex,
-            "citizenship": str(person.citizenship.code or ""),
+            "citizenship": str(person.citizenship),  # the ISO code
             "languages": list(person.languages),
             "preferred_language": person.preferred_language,
             "phone": person.phone,
@@ -170,11 +171,13 @@ def erase_core(person: Person, *, by: Any) -> dict[str, int]:
     consents = Consent.objects.filter(person=person)
     counts["consents_detached"] = consents.exclude(given_by_name="").update(given_by_name="")
     # The history triggers kept earlier versions of the consents, with the guardian's name.
-    consent_history = Consent.pgh_event_model.objects.filter(pgh_obj__in=consents).exclude(given_by_name="")
+    consent_history = (
+        apps.get_model("core", "ConsentEvent").objects.filter(pgh_obj__in=consents).exclude(given_by_name="")
+    )
     counts["consent_history_cleared"] = consent_history.update(given_by_name="")
 
     # Drop the history snapshots first, so that the only one left is the anonymised version saved below.
-    counts["history_purged"], _ = Person.pgh_event_model.objects.filter(pgh_obj=person).delete()
+    counts["history_purged"], _ = apps.get_model("core", "PersonEvent").objects.filter(pgh_obj=person).delete()
 
     person.given_names = ""
     person.family_names = ANONYMISED
@@ -182,7 +185,7 @@ def erase_core(person: Person, *, by: Any) -> dict[str, int]:
     person.family_names_latin = ANONYMISED
     person.phone = ""
     person.email = ""
-    person.address = None
+    person.address = None  # type: ignore[assignment]
     if person.birth_date is not None:
         person.birth_date = person.birth_date.replace(month=1, day=1)
     person.household = None

@@ -88,6 +88,7 @@ def test_export_holds_the_person_household_consents_and_links(person, administra
     assert core["person"]["given_names"] == NAME
     assert core["person"]["address"] == ADDRESS
     assert core["person"]["birth_date"] == "2011-07-23"
+    assert core["person"]["citizenship"] == "MA"
     assert core["household"]["label"] == "Kourouma"
     assert [c["given_by_name"] for c in core["consents"]] == [GUARDIAN]
     assert [(link["organisation"], link["until"]) for link in core["links"]] == [("PUA Irsina", None)]

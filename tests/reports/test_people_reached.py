@@ -144,7 +144,8 @@ def test_requested_in_arabic_the_pdf_is_in_arabic_and_right_to_left(
     assert report_request.language == "ar"
     assert report_request.status == ReportRequest.Status.DONE, report_request.error
 
-    pdf = report_request.file.read()
+    with report_request.file.open("rb") as handle:
+        pdf = handle.read()
     text = pdf_text(pdf, tmp_path, layout=False)
     assert ARABIC_LETTER.search(text), text[:500]
     assert "<5" in text  # isolated left to right: not turned into "5>"

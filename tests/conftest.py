@@ -4,6 +4,7 @@ read like sentences (`caseworker_irsina` cannot see a person at `desk_picerno`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -16,6 +17,20 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory,
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def private_storage_in_tmp(settings, tmp_path: Path) -> Path:
+    """Private files (reports, documents) go to a folder of this test, never to var/private."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location
 
 
 @pytest.fixture

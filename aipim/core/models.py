@@ -246,8 +246,9 @@ class PersonQuerySet(models.QuerySet["Person"]):
             return self.none()
         if user.is_administrator:
             return self.all()
+        # Association managers, editors and officials hold no beneficiary records (least privilege).
         organisations = user.organisation_ids(
-            Role.CASEWORKER, Role.PUA_SUPERVISOR, Role.SCHOOL_OPERATOR, Role.SCHOOL_STAFF, Role.ASSOCIATION_MANAGER
+            Role.CASEWORKER, Role.PUA_SUPERVISOR, Role.SCHOOL_OPERATOR, Role.SCHOOL_STAFF
         )
         if not organisations:
             return self.none()

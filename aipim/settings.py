@@ -370,3 +370,7 @@ PORTAL_NAME = _("AIPIM – Innovative Actions for the Integration of Migrants")
 REGION_NAME = "Regione Basilicata"
 FEEDBACK_EMAIL = env.str("FEEDBACK_EMAIL", default="urp@regione.basilicata.it")
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+REPORT_SMALL_NUMBER_THRESHOLD = env.int("REPORT_SMALL_NUMBER_THRESHOLD", default=5)
+# Retention of the core's records (each app declares its own policies in code; see docs/privacy.md).
+RETENTION_PERSON_DAYS = env.int("RETENTION_PERSON_DAYS", default=5 * 365)
+RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=5 * 365)

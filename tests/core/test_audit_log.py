@@ -255,3 +255,9 @@ def test_erasure_anonymises_and_shows_the_counts(client_for, administrator, pers
 def test_erasure_is_post_only(client_for, administrator, person):
     response = client_for(administrator).get(reverse("manage:person_erase", args=[person.public_id]))
     assert response.status_code == 405
+
+
+def test_date_filters_keep_their_value_for_the_browser_date_picker(client_for, administrator):
+    response = client_for(administrator).get(reverse("manage:audit_log"), {"date_from": "2026-03-14"})
+
+    assert 'value="2026-03-14"' in response.content.decode()

@@ -26,7 +26,7 @@ OTHER_KINDS = "other"
 NAMED_KINDS = (Organisation.Kind.PUA_DESK, Organisation.Kind.SCHOOL, Organisation.Kind.ASSOCIATION)
 
 
-def province_choices() -> list[tuple[str, str]]:
+def province_choices() -> list[tuple[str, Any]]:
     provinces = Municipality.objects.order_by("province").values_list("province_code", "province").distinct()
     return [("", _("All provinces")), *((code, name) for code, name in provinces)]
 

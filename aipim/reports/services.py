@@ -176,16 +176,34 @@ def give_up_report(report_request: ReportRequest) -> ReportRequest:
 
 
 def purge_expired_reports(*, now: datetime.datetime | None = None) -> int:
-    """Delete report files and their requests older than REPORT_RETENTION_DAYS; return how many."""
+    """Delete report files and their requests older than REPORT_RETENTION_DAYS; return how many
+    requests went. Files left without a request (its requester's account was deleted) go too."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.REPORT_RETENTION_DAYS)
-    expired = ReportRequest.objects.filter(created_at__lt=cutoff)
     deleted = 0
-    for report_request in expired.only("pk", "file").iterator(chunk_size=200):
+    for report_request in ReportRequest.objects.filter(created_at__lt=cutoff).only("pk", "file").iterator(200):
         # The file goes first: a row without its file is harmless, a file without its row is a leak.
         if report_request.file:
             report_request.file.delete(save=False)
         report_request.delete()
         deleted += 1
-    if deleted:
-        logger.info("Purged %d expired report requests", deleted)
+    orphans = _purge_orphan_files(cutoff)
+    if deleted or orphans:
+        logger.info("Purged %d expired report requests and %d files without a request", deleted, orphans)
+    return deleted
+
+
+def _purge_orphan_files(cutoff: datetime.datetime) -> int:
+    storage = ReportRequest._meta.get_field("file").storage  # type: ignore[attr-defined]
+    if not storage.exists("reports"):
+        return 0
+    deleted = 0
+    for year in storage.listdir("reports")[0]:
+        for month in storage.listdir(f"reports/{year}")[0]:
+            folder = f"reports/{year}/{month}"
+            names = [f"{folder}/{name}" for name in storage.listdir(folder)[1]]
+            referenced = set(ReportRequest.objects.filter(file__in=names).values_list("file", flat=True))
+            for name in names:
+                if name not in referenced and storage.get_modified_time(name) < cutoff:
+                    storage.delete(name)
+                    deleted += 1
     return deleted

@@ -30,4 +30,4 @@ def private_storage() -> Any:
 def _forget_private_storage(*, setting: str, **kwargs: Any) -> None:
     # Framework glue only: Django resets its own storages on this signal, we follow.
     if setting == "STORAGES":
-        private_storage_proxy._wrapped = empty
+        private_storage_proxy._wrapped = empty  # type: ignore[assignment]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 from django.core.files.storage import storages
@@ -179,3 +180,19 @@ def test_purge_deletes_expired_requests_and_their_files(official, done_request, 
     assert list(ReportRequest.objects.all()) == [recent]
     assert not storages["private"].exists(old_file)
     assert storages["private"].exists(recent.file.name)
+
+
+def test_purge_deletes_old_files_whose_request_is_gone(official, done_request, settings):
+    settings.REPORT_RETENTION_DAYS = 30
+    kept = done_request(official)
+    orphan = done_request(official)
+    orphan_file = orphan.file.name
+    ReportRequest.objects.filter(pk=orphan.pk).delete()  # e.g. the requester's account was deleted
+    storage = storages["private"]
+    os.utime(storage.path(orphan_file), (0, 0))  # written long ago
+    os.utime(storage.path(kept.file.name), (0, 0))  # as old, but its request is recent
+
+    services.purge_expired_reports()
+
+    assert not storage.exists(orphan_file)
+    assert storage.exists(kept.file.name)

@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core: people, organisations, directory, audit")
 
     def ready(self) -> None:
-        from aipim.core import checks  # noqa: F401  (registers system checks)
+        from aipim.core import checks, privacy, retention  # noqa: F401  (system checks; core's erasers and policies)
 
         # One line at server start-up that says how background jobs run.
         if any(arg in ("runserver", "gunicorn") or arg.endswith("gunicorn") for arg in sys.argv[:2]):

@@ -159,7 +159,7 @@ else:
         "Background jobs: no REDIS_URL, so Celery tasks run in-process (eager) and the cache is local memory."
     )
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False  # an eager task failure is recorded like a worker's, not raised at the caller

@@ -3,15 +3,28 @@ read like sentences (`caseworker_irsina` cannot see a person at `desk_picerno`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from aipim.accounts.models import Role, User
 from aipim.core.models import Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, municipality
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """Before the test database is dropped, end sessions that live-server threads or worker
+    processes may still hold (a browser can leave an htmx poll in flight), or the drop fails."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)

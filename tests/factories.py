@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+from pathlib import Path
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -14,7 +16,30 @@ PASSWORD = "correct horse battery staple"
 
 
 def municipality(name: str) -> Municipality:
-    return Municipality.objects.get(name=name)
+    """A municipality from the ISTAT list. Browser tests flush the database, which empties the list that
+    the data migration loaded, so load it again if needed."""
+    found = Municipality.objects.filter(name=name).first()
+    if found is None:
+        load_municipalities()
+        found = Municipality.objects.get(name=name)
+    return found
+
+
+def load_municipalities() -> None:
+    rows = json.loads((Path(__file__).resolve().parent.parent / "aipim/core/data/basilicata_comuni.json").read_text())
+    Municipality.objects.bulk_create(
+        [
+            Municipality(
+                istat_code=row["istat_code"],
+                name=row["name"],
+                province=row["province"],
+                province_code=row["province_code"],
+                cadastral_code=row.get("cadastral_code", ""),
+            )
+            for row in rows
+        ],
+        ignore_conflicts=True,
+    )
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

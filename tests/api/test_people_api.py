@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from aipim.core.models import AuditEvent, Person
 from tests.factories import ConsentFactory, PersonFactory
+from tests.personas import PERSON_AT_IRSINA_MATRIX as MATRIX
 
 
 @pytest.fixture
@@ -25,20 +26,6 @@ def person_at_irsina(desk_irsina) -> Person:
 def person_at_association(association_potenza) -> Person:
     """Linked to the association: its manager still must not read people through the API."""
     return PersonFactory(given_names="Omar", family_names="Haddad", organisation=association_potenza)
-
-
-# (persona, may read the person followed at Irsina)
-MATRIX = [
-    ("caseworker_irsina", True),
-    ("supervisor_irsina", True),
-    ("administrator", True),
-    ("caseworker_picerno", False),
-    ("operator_school_potenza", False),
-    ("staff_school_matera", False),
-    ("manager_association", False),
-    ("editor", False),
-    ("official", False),
-]
 
 
 def people_url(*args) -> str:

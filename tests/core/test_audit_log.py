@@ -15,18 +15,7 @@ from django.utils import timezone
 
 from aipim.core.models import AuditEvent, Feedback, Person
 from tests.factories import PersonFactory
-
-PERSONAS = [
-    "caseworker_irsina",
-    "caseworker_picerno",
-    "supervisor_irsina",
-    "operator_school_potenza",
-    "staff_school_matera",
-    "manager_association",
-    "editor",
-    "official",
-    "administrator",
-]
+from tests.personas import PERSONAS
 
 
 @pytest.fixture

@@ -7,25 +7,12 @@ from django.urls import reverse
 
 from aipim.core.models import AuditEvent, Person
 from tests.factories import PersonFactory
+from tests.personas import PERSON_AT_IRSINA_MATRIX as MATRIX
 
 
 @pytest.fixture
 def person_at_irsina(desk_irsina) -> Person:
     return PersonFactory(given_names="Amina", family_names="Benali", organisation=desk_irsina)
-
-
-# (persona, may see the person followed at Irsina)
-MATRIX = [
-    ("caseworker_irsina", True),
-    ("supervisor_irsina", True),
-    ("administrator", True),
-    ("caseworker_picerno", False),
-    ("operator_school_potenza", False),
-    ("staff_school_matera", False),
-    ("manager_association", False),
-    ("editor", False),
-    ("official", False),
-]
 
 
 @pytest.mark.parametrize(("persona", "allowed"), MATRIX)

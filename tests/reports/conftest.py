@@ -21,20 +21,6 @@ from tests.factories import PersonFactory
 ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
 
 
-@pytest.fixture(autouse=True)
-def private_storage_in_tmp(settings, tmp_path: Path) -> Path:
-    """Report files go to a folder of this test, never to var/private."""
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
-
-
 def local(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(year, month, day, hour, minute))
 

@@ -11,19 +11,9 @@ from aipim.accounts.models import Role
 from aipim.core.models import AuditEvent
 from aipim.reports.models import ReportRequest
 from aipim.reports.registry import ReportBuilder, ReportError
+from tests.personas import PERSONAS
 
 FORM = {"report": "people-reached", "people-reached-date_from": "2026-01-01", "people-reached-date_to": "2026-03-31"}
-PERSONAS = [
-    "caseworker_irsina",
-    "caseworker_picerno",
-    "supervisor_irsina",
-    "operator_school_potenza",
-    "staff_school_matera",
-    "manager_association",
-    "editor",
-    "official",
-    "administrator",
-]
 MAY_REQUEST = {"official", "administrator"}
 
 

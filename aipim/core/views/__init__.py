@@ -9,8 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
-from aipim.accounts.models import PUA_ROLES, SCHOOL_ROLES, Role
-
 
 class RoleRequiredMixin(LoginRequiredMixin):
     """Only users holding one of `roles` (in any organisation) may open the view; others get 403.
@@ -50,15 +48,6 @@ class HomeView(TemplateView):
     template_name = "core/home.html"
 
 
-# Which action's home a role leads to, for the dashboard.
-ACTION_LINKS = [
-    ("schools:home", SCHOOL_ROLES + (Role.ADMINISTRATOR,)),
-    ("pua:home", PUA_ROLES + (Role.ADMINISTRATOR,)),
-    ("portal_sync:home", (Role.EDITOR, Role.REGIONAL_OFFICIAL, Role.ADMINISTRATOR)),
-    ("associations:home", (Role.ASSOCIATION_MANAGER, Role.ADMINISTRATOR)),
-]
-
-
 class DashboardView(LoginRequiredMixin, TemplateView):
     """After login: the user's roles and the parts of the portal they lead to."""
 
@@ -67,10 +56,6 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        # The links themselves come from the `nav_links` context variable (aipim.core.navigation).
         context["memberships"] = user.active_memberships  # type: ignore[union-attr]
-        context["actions"] = [
-            url
-            for url, roles in ACTION_LINKS
-            if user.is_superuser or user.has_role(*roles)  # type: ignore[union-attr]
-        ]
         return context

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from aipim.accounts.models import Role, User
+from aipim.celery import app as celery_app
 from aipim.core.models import Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, municipality
 
@@ -25,6 +26,14 @@ def _close_stray_connections(django_db_setup: None, django_db_blocker) -> Iterat
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run Celery tasks eagerly, as without REDIS_URL, even when CI sets REDIS_URL: only the
+    tests marked `worker` send tasks through Redis to a real worker."""
+    if request.node.get_closest_marker("worker") is None:
+        monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture(autouse=True)

@@ -163,7 +163,8 @@ def test_reading_the_audit_log_is_itself_logged(client_for, administrator):
 # --- Retention preview ---------------------------------------------------------------------------
 
 
-def test_retention_preview_counts_per_policy(client_for, administrator):
+def test_retention_preview_counts_per_policy(client_for, administrator, settings):
+    settings.LANGUAGE_CODE = "en"  # the assertions read English source strings
     old = Feedback.objects.create(rating=3)
     Feedback.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=2 * 365 - 10))
 

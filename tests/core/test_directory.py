@@ -228,7 +228,8 @@ def test_editor_changes_hours_and_location(client_for, editor, clinic):
     assert {"locations", "schedules"} <= set(event.details["fields"])
 
 
-def test_hours_that_close_before_they_open_are_refused(client_for, editor, provider):
+def test_hours_that_close_before_they_open_are_refused(client_for, editor, provider, settings):
+    settings.LANGUAGE_CODE = "en"  # the assertions read English source strings
     data = {
         **_service_post(provider),
         **_management("locations", 0),
@@ -243,7 +244,8 @@ def test_hours_that_close_before_they_open_are_refused(client_for, editor, provi
     assert not Service.objects.filter(name_it="Corso di italiano").exists()
 
 
-def test_a_wrong_language_code_is_refused(client_for, editor, provider):
+def test_a_wrong_language_code_is_refused(client_for, editor, provider, settings):
+    settings.LANGUAGE_CODE = "en"  # the assertions read English source strings
     data = {**_service_post(provider, languages="italiano"), **_management("locations", 0), **_management("hours", 0)}
     response = client_for(editor).post(reverse("directory:create"), data)
     assert response.status_code == 400

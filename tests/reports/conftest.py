@@ -18,6 +18,13 @@ from aipim.core.models import Organisation, PersonLink
 from aipim.reports.models import ReportRequest
 from tests.factories import PersonFactory
 
+
+@pytest.fixture(autouse=True)
+def english_by_default(settings) -> None:
+    """These tests read the English source strings; requests without a language choice get English."""
+    settings.LANGUAGE_CODE = "en"
+
+
 ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
 
 

@@ -32,6 +32,7 @@ worker: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy aipim schools pua portal_sync associations
 
 format: install
 	$(BIN)/ruff format .

@@ -17,7 +17,9 @@ class PersonSearchForm(forms.Form):
 
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
-    organisation = forms.ModelChoiceField(label=_("Collected by"), queryset=Organisation.objects.none())
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Collected by"), queryset=Organisation.objects.none()
+    )
     evidence = forms.CharField(
         label=_("Evidence"), max_length=200, help_text=_("How it was given, e.g. 'signed form, protocol 123/2026'.")
     )

@@ -126,7 +126,9 @@ class Service(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     url = models.URLField(_("website"), blank=True)
     acknowledgement_days = models.PositiveSmallIntegerField(_("days to acknowledge a referral"), default=5)
-    locations = models.ManyToManyField("Location", related_name="services", blank=True, verbose_name=_("locations"))
+    locations = models.ManyToManyField(  # type: ignore[var-annotated]
+        "Location", related_name="services", blank=True, verbose_name=_("locations")
+    )
     external_id = models.CharField(_("external id"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("last update"), auto_now=True)
 

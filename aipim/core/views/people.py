@@ -51,7 +51,7 @@ class PersonListView(RoleRequiredMixin, View):
     template_name = "core/person_list.html"
 
     def base_queryset(self) -> QuerySet[Person]:
-        return Person.objects.for_user(self.request.user).select_related("municipality")
+        return Person.objects.for_user(self.request.user).select_related("municipality")  # type: ignore[arg-type]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         page = Paginator(self.base_queryset(), PAGE_SIZE).get_page(request.GET.get("page"))

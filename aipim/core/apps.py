@@ -1,4 +1,5 @@
 import logging
+import os
 import sys
 
 from django.apps import AppConfig
@@ -16,6 +17,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from aipim.core import checks, privacy, retention  # noqa: F401  (system checks; core's erasers and policies)
 
-        # One line at server start-up that says how background jobs run.
-        if any(arg in ("runserver", "gunicorn") or arg.endswith("gunicorn") for arg in sys.argv[:2]):
+        # One line at server start-up that says how background jobs run (in runserver's serving
+        # process only, not in its file-watching parent).
+        serving = "runserver" in sys.argv[:2] and (os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv)
+        if serving or sys.argv[0].endswith("gunicorn"):
             logger.info(settings.BACKGROUND_MODE)

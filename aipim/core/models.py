@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from django_countries.fields import CountryField
 
 from aipim.accounts.models import Role
 from aipim.core.fields import EncryptedTextField
+from aipim.core.names import name_key
 
 if TYPE_CHECKING:
     from aipim.accounts.models import User
@@ -298,6 +300,8 @@ class Person(models.Model):
         Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("household")
     )
     household_role = models.CharField(_("role in household"), max_length=10, choices=HouseholdRole.choices, blank=True)
+    # Normalised words of every name (aipim.core.names.name_key), for spelling-proof search.
+    name_key = models.CharField(max_length=400, blank=True, default="", db_default="", editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last update"), auto_now=True)
@@ -311,6 +315,7 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["family_names_latin", "given_names_latin"]),
             models.Index(fields=["birth_date"]),
+            GinIndex(fields=["name_key"], opclasses=["gin_trgm_ops"], name="person_name_key_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -320,6 +325,9 @@ class Person(models.Model):
         # The Latin form defaults to the written one, so every person can be found by search.
         self.given_names_latin = self.given_names_latin or self.given_names
         self.family_names_latin = self.family_names_latin or self.family_names
+        self.name_key = name_key(self.given_names_latin, self.family_names_latin, self.given_names, self.family_names)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property

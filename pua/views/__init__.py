@@ -1,4 +1,5 @@
-"""Pages of Action 2."""
+"""Pages of the PUA app, one module per screen group; each module lists its own `urlpatterns`,
+which pua/urls.py joins."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -1,0 +1,1 @@
+"""Writes of the PUA app, one module per sub-domain; each function owns its transaction and audit."""

@@ -1,0 +1,5 @@
+"""PUA pages: appointments."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

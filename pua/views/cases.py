@@ -1,0 +1,5 @@
+"""PUA pages: cases."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""PUA pages: dashboard."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

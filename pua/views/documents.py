@@ -1,0 +1,5 @@
+"""PUA pages: documents."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

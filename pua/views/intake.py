@@ -1,0 +1,5 @@
+"""PUA pages: intake."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

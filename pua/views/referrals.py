@@ -1,0 +1,5 @@
+"""PUA pages: referrals."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

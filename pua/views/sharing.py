@@ -1,0 +1,5 @@
+"""PUA pages: sharing."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

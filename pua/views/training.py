@@ -1,0 +1,5 @@
+"""PUA pages: training."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

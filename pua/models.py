@@ -558,6 +558,23 @@ class TrainingCourse(models.Model):
         return self.title
 
 
+class TrainingSession(models.Model):
+    """One sitting of a course: when, where, how many hours."""
+
+    course = models.ForeignKey(TrainingCourse, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("starts at"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.course} {self.starts_at:%Y-%m-%d}"
+
+
 class TrainingRecordQuerySet(models.QuerySet["TrainingRecord"]):
     def for_user(self, user: User) -> TrainingRecordQuerySet:
         """A user's own records; supervisors see those of their desks' staff."""
@@ -579,6 +596,9 @@ class TrainingRecord(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_records")
     desk = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
     course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="records")
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="attendees"
+    )
     completed_on = models.DateField(_("completed on"))
     hours_attended = models.DecimalField(_("hours attended"), max_digits=5, decimal_places=1)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)

@@ -6,6 +6,7 @@ Refuses to create demo users when DEBUG is off (their password is public in the 
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -218,6 +219,18 @@ class Command(BaseCommand):
         if not no_users:
             created += self._users(organisations)
             created += self._people(organisations)
+            created += self._apps(organisations)
+        return created
+
+    def _apps(self, organisations: dict[str, Organisation]) -> int:
+        """Each app may add its own demo records in `<app>/demo.py` with `seed(organisations) -> int`."""
+        created = 0
+        for app in ("schools", "pua", "portal_sync", "associations"):
+            try:
+                module = import_module(f"{app}.demo")
+            except ModuleNotFoundError:
+                continue
+            created += module.seed(organisations)
         return created
 
     def _users(self, organisations: dict[str, Organisation]) -> int:

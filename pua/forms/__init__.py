@@ -1,0 +1,1 @@
+"""Forms of the PUA app, one module per screen group."""

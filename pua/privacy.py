@@ -1,0 +1,1 @@
+"""The PUA app's part of access and erasure requests (aipim.core.privacy registry)."""

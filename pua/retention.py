@@ -1,0 +1,1 @@
+"""Retention policies of the PUA app (aipim.core.retention registry)."""

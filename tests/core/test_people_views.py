@@ -52,3 +52,15 @@ def test_anonymous_is_sent_to_login(client, person_at_irsina):
 def test_pages_with_personal_data_are_not_cached(client_for, caseworker_irsina, person_at_irsina):
     response = client_for(caseworker_irsina).get(reverse("core:person_detail", args=[person_at_irsina.public_id]))
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("query", ["AMINA benali", "Benali Amina", "Àmina", "benal"])
+def test_search_ignores_case_accents_and_word_order(client_for, caseworker_irsina, person_at_irsina, query):
+    response = client_for(caseworker_irsina).post(reverse("core:person_list"), {"q": query})
+    assert "Benali" in response.content.decode()
+
+
+def test_search_finds_common_transliterations(client_for, caseworker_irsina, desk_irsina):
+    PersonFactory(given_names="Mohammed", family_names="Abdel Karim", organisation=desk_irsina)
+    response = client_for(caseworker_irsina).post(reverse("core:person_list"), {"q": "Muhammad Abd al Karim"})
+    assert "Abdel Karim" in response.content.decode()

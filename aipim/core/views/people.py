@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from aipim.accounts.models import Role
 from aipim.core import audit, services
 from aipim.core.forms import ConsentForm, PersonSearchForm
 from aipim.core.models import Consent, Person
+from aipim.core.names import name_words
 from aipim.core.scoping import AuditedObjectMixin, get_for_user_or_404
 from aipim.core.views import RoleRequiredMixin
 
@@ -35,14 +36,10 @@ SEARCH_LIMIT = 50
 
 
 def search_people(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
-    """Every word must match a name, as written or in Latin letters, ignoring case."""
-    for word in text.split():
-        queryset = queryset.filter(
-            Q(given_names__icontains=word)
-            | Q(family_names__icontains=word)
-            | Q(given_names_latin__icontains=word)
-            | Q(family_names_latin__icontains=word)
-        )
+    """Every word must match the person's name key (aipim.core.names), so accents, case, word order
+    and common transliterations do not matter (the trigram index serves `icontains`)."""
+    for word in name_words(text):
+        queryset = queryset.filter(name_key__icontains=word)
     return queryset
 
 
@@ -76,6 +73,15 @@ class PersonListView(RoleRequiredMixin, View):
         )
 
 
+def person_context(person: Person, consent_form: ConsentForm) -> dict[str, Any]:
+    return {
+        "person": person,
+        "consents": person.consents.select_related("organisation", "recorded_by"),
+        "links": person.links.active().select_related("organisation"),
+        "consent_form": consent_form,
+    }
+
+
 class PersonDetailView(RoleRequiredMixin, AuditedObjectMixin, DetailView):
     roles = PEOPLE_ROLES
     model = Person
@@ -87,10 +93,7 @@ class PersonDetailView(RoleRequiredMixin, AuditedObjectMixin, DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        person = self.object
-        context["consents"] = person.consents.select_related("organisation", "recorded_by")
-        context["links"] = person.links.active().select_related("organisation")
-        context["consent_form"] = ConsentForm(user=self.request.user)
+        context.update(person_context(self.object, ConsentForm(user=self.request.user)))
         return context
 
 
@@ -105,17 +108,7 @@ class ConsentCreateView(RoleRequiredMixin, View):
             messages.success(request, _("Consent recorded."))
             return redirect("core:person_detail", public_id=person.public_id)
         audit.record(request.user, "person.view", person)
-        return render(
-            request,
-            "core/person_detail.html",
-            {
-                "person": person,
-                "consents": person.consents.select_related("organisation", "recorded_by"),
-                "links": person.links.active().select_related("organisation"),
-                "consent_form": form,
-            },
-            status=400,
-        )
+        return render(request, "core/person_detail.html", person_context(person, form), status=400)
 
 
 class ConsentWithdrawView(RoleRequiredMixin, View):

@@ -374,3 +374,4 @@ REPORT_SMALL_NUMBER_THRESHOLD = env.int("REPORT_SMALL_NUMBER_THRESHOLD", default
 # Retention of the core's records (each app declares its own policies in code; see docs/privacy.md).
 RETENTION_PERSON_DAYS = env.int("RETENTION_PERSON_DAYS", default=5 * 365)
 RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=5 * 365)
+RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=180)

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "aipim.accounts"
     label = "accounts"
     verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from aipim.accounts import retention  # noqa: F401  (registers the login records' retention)

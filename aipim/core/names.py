@@ -49,8 +49,18 @@ _WORD_VARIANTS = {
     "osman": "uthman",
     "othman": "uthman",
     "usman": "uthman",
+    "abdullah": "abd allah",
+    "abdallah": "abd allah",
+    "abdulla": "abd allah",
+    "abdalla": "abd allah",
+    # The Arabic article, however it was written: "El Sayed", "ul Haq" -> "al sayed", "al haq".
+    "el": "al",
+    "ul": "al",
 }
 _ARTICLE = re.compile(r"\b(el|al|ul)[- ]", re.IGNORECASE)
+# "Abd al" written as one word with the next name: Abdelaziz, Abdulkarim -> abd al aziz, abd al karim.
+_ABD_PREFIX = re.compile(r"^(?:abd[eu]l|abdoul|abdal)(?=[a-z]{3,}$)")
+_NOT_ABD = {"abdoulaye"}  # a name of its own (West Africa), not "abd al" + a name
 
 
 def _fold(text: str) -> str:
@@ -66,6 +76,9 @@ def name_words(text: str) -> list[str]:
     words = re.findall(r"[\w]+", text)
     out: list[str] = []
     for word in words:
+        if word not in _WORD_VARIANTS and word not in _NOT_ABD and _ABD_PREFIX.match(word):
+            out.extend(["abd", "al"])
+            word = _ABD_PREFIX.sub("", word)
         out.extend(_WORD_VARIANTS.get(word, word).split())
     return out
 

@@ -1,5 +1,192 @@
-"""PUA pages: cases."""
+"""PUA pages: the case list (filters by GET, name search by POST) and its CSV export.
 
-from django.urls import URLPattern
+A searched name never goes into a URL: the POSTed term is kept in the session under a random
+key, and the URL carries only that key."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+import csv
+import secrets
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from aipim.accounts.models import PUA_ROLES
+from aipim.core import audit
+from aipim.core.views import RoleRequiredMixin
+from pua.forms.cases import CaseFilterForm, CaseSearchForm
+from pua.models import NeedDomain
+from pua.selectors import DEFAULT_SORT, case_list
+
+PAGE_SIZE = 25
+SESSION_KEY = "pua_case_searches"
+MAX_SEARCHES = 20  # kept in the session at once; the oldest go first
+
+
+def remember_search(request: HttpRequest, text: str) -> str:
+    searches: dict[str, str] = request.session.get(SESSION_KEY, {})
+    token = secrets.token_urlsafe(12)
+    searches[token] = text
+    request.session[SESSION_KEY] = dict(list(searches.items())[-MAX_SEARCHES:])
+    return token
+
+
+def read_filters(request: HttpRequest) -> tuple[CaseFilterForm, dict[str, Any]]:
+    """The filters of the GET query, plus the searched name looked up by its key."""
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    filters: dict[str, Any] = dict(form.cleaned_data) if form.is_valid() else {}
+    token = filters.pop("search", "")
+    filters["search"] = request.session.get(SESSION_KEY, {}).get(token, "") if token else ""
+    return form, filters
+
+
+def _with(query: QueryDict, **changes: str) -> str:
+    query = query.copy()
+    for name, value in changes.items():
+        if value:
+            query[name] = value
+        else:
+            query.pop(name, None)
+    return query.urlencode()
+
+
+COLUMNS = [
+    ("number", _("Number")),
+    ("name", _("Person")),
+    ("", _("Birth date")),
+    ("", _("Desk")),
+    ("", _("Caseworker")),
+    ("status", _("Status")),
+    ("opened", _("Opened")),
+    ("", _("Needs")),
+]
+
+
+def columns(query: QueryDict, current: str) -> list[dict[str, Any]]:
+    """The table's headers: a sortable one links to the list sorted by it (again: reversed)."""
+    headers = []
+    for key, label in COLUMNS:
+        header: dict[str, Any] = {"label": label, "url": "", "state": ""}
+        if key:
+            header["url"] = "?" + _with(query, sort=f"-{key}" if current == key else key)
+            header["state"] = {key: "ascending", f"-{key}": "descending"}.get(current, "")
+        headers.append(header)
+    return headers
+
+
+class CaseListView(RoleRequiredMixin, View):
+    roles = PUA_ROLES
+    template_name = "pua/cases/list.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form, filters = read_filters(request)
+        page = Paginator(case_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+        audit.record(request.user, "case.list", object_type="pua.case", count=len(page.object_list))
+        current = filters.get("sort") or DEFAULT_SORT
+        query = request.GET.copy()
+        query.pop("page", None)
+        domains = dict(NeedDomain.choices)
+        for case in page.object_list:
+            case.need_labels = [domains.get(domain, domain) for domain in case.need_domains or []]
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "search_form": CaseSearchForm(initial={"q": filters["search"], "query": _with(query, search="")}),
+                "searched": filters["search"],
+                "page": page,
+                "page_query": _with(query),
+                "export_query": _with(query),
+                "clear_search_query": _with(query, search=""),
+                "columns": columns(query, current),
+            },
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponseRedirect:
+        form = CaseSearchForm(request.POST)
+        query = QueryDict(request.POST.get("query", ""), mutable=True)
+        query.pop("page", None)
+        if form.is_valid():
+            query["search"] = remember_search(request, form.cleaned_data["q"])
+        else:
+            query.pop("search", None)
+        return redirect(f"{reverse('pua:case_list')}?{query.urlencode()}")
+
+
+CSV_HEADER = [
+    "number",
+    "desk",
+    "status",
+    "opened",
+    "closed",
+    "closing_reason",
+    "caseworker",
+    "given_names",
+    "family_names",
+    "given_names_latin",
+    "family_names_latin",
+    "birth_date",
+    "sex",
+    "citizenship",
+    "municipality",
+    "needs",
+]
+
+
+def safe_cell(value: Any) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class CaseExportView(RoleRequiredMixin, View):
+    roles = PUA_ROLES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _form, filters = read_filters(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y-%m-%d}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_HEADER)
+        count = 0
+        for case in case_list(request.user, filters).iterator(chunk_size=2000):  # type: ignore[arg-type]
+            person = case.person
+            writer.writerow(
+                [
+                    safe_cell(value)
+                    for value in (
+                        case.number,
+                        case.desk.code,
+                        case.status,
+                        timezone.localtime(case.opened_at).date().isoformat(),
+                        timezone.localtime(case.closed_at).date().isoformat() if case.closed_at else "",
+                        case.closing_reason,
+                        case.caseworker.email if case.caseworker else "",
+                        person.given_names,
+                        person.family_names,
+                        person.given_names_latin,
+                        person.family_names_latin,
+                        person.birth_date.isoformat() if person.birth_date else "",
+                        person.sex,
+                        str(person.citizenship) if person.citizenship else "",
+                        person.municipality.name if person.municipality else "",
+                        " ".join(case.need_domains or []),
+                    )
+                ]
+            )
+            count += 1
+        audit.record(request.user, "case.export", object_type="pua.case", count=count, searched=bool(filters["search"]))
+        return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/", CaseListView.as_view(), name="case_list"),
+    path("cases/export.csv", CaseExportView.as_view(), name="case_export"),
+]

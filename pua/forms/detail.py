@@ -15,7 +15,19 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STATUS_ORDER = list(Case.Status.values)
 
 
-class StatusForm(forms.Form):
+class OwnIdsMixin:
+    """The case page holds several forms with fields of the same name: each form gets its own id
+    prefix so that every label points at its own field (the posted names stay plain)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class StatusForm(OwnIdsMixin, forms.Form):
+    id_prefix = "status"
     to = forms.ChoiceField(label=_("New status"))
     closing_reason = forms.ChoiceField(
         label=_("Closing reason"),
@@ -39,7 +51,8 @@ class StatusForm(forms.Form):
         return data
 
 
-class AssignForm(forms.Form):
+class AssignForm(OwnIdsMixin, forms.Form):
+    id_prefix = "assign"
     caseworker: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label=_("Caseworker"), queryset=User.objects.none(), required=False, empty_label=_("Nobody")
     )
@@ -85,7 +98,9 @@ class AssessmentForm(forms.Form):
         return [(domain, data[f"severity_{domain}"], data[f"notes_{domain}"] or "") for domain, _label in self.domains]
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(OwnIdsMixin, forms.ModelForm):
+    id_prefix = "goal"
+
     class Meta:
         model = Goal
         fields = ["domain", "description"]
@@ -95,7 +110,8 @@ class GoalStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Goal status"), choices=Goal.Status.choices)
 
 
-class ActionForm(forms.Form):
+class ActionForm(OwnIdsMixin, forms.Form):
+    id_prefix = "action"
     goal: forms.ModelChoiceField[Goal] = forms.ModelChoiceField(label=_("Goal"), queryset=Goal.objects.none())
     description = forms.CharField(label=_("Action"), max_length=300)
     owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(
@@ -129,7 +145,8 @@ class ActionDoneForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), max_length=300)
 
 
-class TaskForm(forms.Form):
+class TaskForm(OwnIdsMixin, forms.Form):
+    id_prefix = "task"
     title = forms.CharField(label=_("Task"), max_length=200)
     due_date = forms.DateField(label=_("Due date"), widget=DATE_INPUT)
     assigned_to: forms.ModelChoiceField[User] = forms.ModelChoiceField(
@@ -141,7 +158,8 @@ class TaskForm(forms.Form):
         self.fields["assigned_to"].queryset = desk_staff(case.desk_id)  # type: ignore[attr-defined]
 
 
-class NoteForm(forms.Form):
+class NoteForm(OwnIdsMixin, forms.Form):
+    id_prefix = "note"
     kind = forms.ChoiceField(label=_("Kind"), choices=Note.Kind.choices, initial=Note.Kind.GENERAL)
     body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
     restricted = forms.BooleanField(

@@ -4,6 +4,8 @@ case that other screens add (included only when installed)."""
 from __future__ import annotations
 
 import datetime
+import re
+from collections import Counter
 
 import pytest
 from django.template import Context, Engine
@@ -13,6 +15,7 @@ from django.utils import timezone
 from aipim.accounts.models import Role
 from aipim.core.models import AuditEvent
 from pua.models import BreakGlassGrant, Case, CaseStatusChange
+from pua.services import plan
 from tests.personas import PERSONAS
 
 SEES_IRSINA_CASE = {"caseworker_irsina", "supervisor_irsina"}
@@ -175,3 +178,13 @@ def test_include_if_exists_renders_existing_partials_with_the_case():
     assert engine.get_template("page.html").render(Context({"case": "PUA-IRS-2026-00001"})) == (
         "[case PUA-IRS-2026-00001|]"
     )
+
+
+def test_case_page_ids_are_unique(client_for, caseworker_irsina, case_irsina):
+    """Every label points at its own field, though several forms on the page share field names."""
+    plan.record_assessment(case=case_irsina, needs=[("work", 2, "")], by=caseworker_irsina)
+    plan.add_goal(case=case_irsina, domain="work", description="Find work", by=caseworker_irsina)
+    content = client_for(caseworker_irsina).get(reverse("pua:case_detail", args=[case_irsina.pk])).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', content))
+    assert [name for name, count in ids.items() if count > 1] == []
+    assert 'id="action_description"' in content and 'id="goal_description"' in content

@@ -26,7 +26,8 @@ from aipim.accounts.models import PUA_ROLES, User
 from aipim.core import audit
 from aipim.core.models import Consent
 from pua.models import Appointment, Case
-from pua.services.referrals import absolute_url, can_write_case, person_language
+from pua.services.referrals import absolute_url, person_language
+from pua.services.sharing import can_write_case
 from pua.sms import send_sms
 
 REMINDER_HOURS = 24

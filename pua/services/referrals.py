@@ -21,11 +21,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aipim.accounts.models import PUA_ROLES, Role, users_with_role
+from aipim.accounts.models import Role, users_with_role
 from aipim.core import audit
 from aipim.core.models import Consent, Person, Service, ServiceCategory
 from aipim.core.services import require_consent
-from pua.models import Case, CaseShare, Referral, ReferralUpdate
+from pua.models import Case, Referral, ReferralUpdate
 
 CONSENT_FOR_CATEGORY = {
     ServiceCategory.HEALTH: Consent.Purpose.HEALTH_SHARING,
@@ -55,17 +55,6 @@ def person_link_max_age() -> datetime.timedelta:
 
 def consent_purpose_for(service: Service) -> str:
     return CONSENT_FOR_CATEGORY.get(ServiceCategory(service.category), Consent.Purpose.CASE_MANAGEMENT)
-
-
-def can_write_case(user: Any, case: Case) -> bool:
-    """Staff of the case's desk and of desks it is shared with may act on it; a break-glass grant
-    only lets a user read it."""
-    desks = user.organisation_ids(*PUA_ROLES)
-    if case.desk_id in desks:
-        return True
-    return CaseShare.objects.filter(
-        case=case, desk__in=desks, status=CaseShare.Status.ACCEPTED, ended_at__isnull=True
-    ).exists()
 
 
 def person_language(person: Person) -> str:

@@ -24,7 +24,7 @@ from aipim.core.views import RoleRequiredMixin
 from pua.forms.appointments import AppointmentForm
 from pua.models import Appointment
 from pua.services import appointments as service
-from pua.services.referrals import can_write_case
+from pua.services.sharing import can_write_case
 from pua.views.referrals import private_response, writable_case
 
 

@@ -35,13 +35,14 @@ from pua.forms.referrals import (
 from pua.letters import render_referral_letter
 from pua.models import Case, Referral
 from pua.services import referrals as service
+from pua.services.sharing import can_write_case
 
 OVERDUE_LIMIT = 200
 
 
 def writable_case(request: HttpRequest, case_pk: int) -> Case:
     case = get_for_user_or_404(Case, request.user, pk=case_pk)
-    if not service.can_write_case(request.user, case):
+    if not can_write_case(request.user, case):
         raise PermissionDenied
     return case
 
@@ -100,7 +101,7 @@ class ReferralDetailView(RoleRequiredMixin, View):
 
     def context(self, request: HttpRequest, referral: Referral, **extra: Any) -> dict[str, Any]:
         purpose = service.consent_purpose_for(referral.service)
-        can_write = service.can_write_case(request.user, referral.case)
+        can_write = can_write_case(request.user, referral.case)
         consent_error = ""
         if referral.status == Referral.Status.DRAFTED and not has_consent(referral.case.person, purpose):
             consent_error = str(ConsentMissing(referral.case.person, purpose))
@@ -126,7 +127,7 @@ class ReferralSendView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         referral = scoped_referral(request, pk)
-        if not service.can_write_case(request.user, referral.case):
+        if not can_write_case(request.user, referral.case):
             raise PermissionDenied
         try:
             service.send_referral(referral=referral, by=request.user)
@@ -146,7 +147,7 @@ class ReferralUpdateView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         referral = scoped_referral(request, pk)
-        if not service.can_write_case(request.user, referral.case):
+        if not can_write_case(request.user, referral.case):
             raise PermissionDenied
         form = ReferralUpdateForm(request.POST, referral=referral)
         if form.is_valid():

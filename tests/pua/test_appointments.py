@@ -318,3 +318,10 @@ def test_no_reminder_without_consent_when_cancelled_or_beyond_a_day(
     )
     assert send_appointment_reminders() == 0
     assert send_appointment_reminders(now=later - datetime.timedelta(hours=3)) == 1
+
+
+def test_the_case_page_lists_the_appointments(client_for, caseworker_irsina, appointment):
+    page = client_for(caseworker_irsina).get(reverse("pua:case_detail", args=[appointment.case_id])).content.decode()
+    assert "Housing interview" in page
+    assert reverse("pua:appointment_cancel", args=[appointment.pk]) in page
+    assert reverse("pua:appointment_add", args=[appointment.case_id]) in page

@@ -308,3 +308,10 @@ def test_overdue_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("pua:overdue_referrals"))
     assert response.content.decode().count("/pua/referrals/") >= 22
+
+
+def test_the_case_page_lists_the_referrals(client_for, caseworker_irsina, referral):
+    page = client_for(caseworker_irsina).get(reverse("pua:case_detail", args=[referral.case_id])).content.decode()
+    assert "Consultorio familiare" in page
+    assert reverse("pua:referral_detail", args=[referral.pk]) in page
+    assert reverse("pua:referral_add", args=[referral.case_id]) in page

@@ -141,6 +141,8 @@ class PUAActivityReport(ReportBuilder):
     roles = (Role.REGIONAL_OFFICIAL, Role.ADMINISTRATOR, Role.PUA_SUPERVISOR)
     form_class = PUAActivityForm
     template_name = "reports/pua/activity.html"
+    # The form and the build take `user=` (the requester): a supervisor's figures cover their desks only.
+    wants_requester = True
 
     def may_request(self, user: Any) -> bool:
         if not super().may_request(user):

@@ -227,6 +227,9 @@ class AssessView(CaseChangeView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = self.get_case(pk)
+        if case.status == Case.Status.CLOSED:
+            messages.error(request, _("The case is closed."))
+            return redirect("pua:case_detail", pk=case.pk)
         # The form is filled in with the last assessment's notes: reading them is a read of the case.
         audit.record(request.user, "case.view", case)
         return self.render_form(case, self.form(case))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pua.models import Case, Goal, Need, NeedDomain, PlanAction, TrainingCourse, TrainingRecord
 from pua.services import plan
+from pua.services.cases import change_status
 from tests.personas import PERSONAS
 
 ALL_LOW = {f"severity_{domain}": "1" for domain in NeedDomain.values}
@@ -76,11 +77,18 @@ def test_trained_caseworker_writes_health_notes(case_irsina, caseworker_irsina, 
 
 
 def test_assessment_of_a_closed_case_is_refused(case_irsina, caseworker_irsina):
-    from pua.services.cases import change_status
-
     change_status(case=case_irsina, to="closed", by=caseworker_irsina, closing_reason="other")
     with pytest.raises(ValidationError):
         assess(case_irsina, caseworker_irsina)
+
+
+def test_assessment_page_of_a_closed_case_goes_back_to_the_case(client_for, case_irsina, caseworker_irsina):
+    change_status(case=case_irsina, to="closed", by=caseworker_irsina, closing_reason="other")
+    client = client_for(caseworker_irsina)
+    response = client.get(reverse("pua:assess", args=[case_irsina.pk]))
+    assert response["Location"] == reverse("pua:case_detail", args=[case_irsina.pk])
+    assert client.post(reverse("pua:assess", args=[case_irsina.pk]), ALL_LOW).status_code == 400
+    assert not case_irsina.assessments.exists()
 
 
 def test_assessment_page_saves_one_need_per_domain(client_for, caseworker_irsina, case_irsina):

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -29,11 +29,7 @@ PAGE_SIZE = 50
 
 
 def case_page(case: Case) -> str:
-    """The case page (helper views in pua/views/detail.py); the PUA home until that page exists."""
-    try:
-        return reverse("pua:case_detail", args=[case.pk])
-    except NoReverseMatch:
-        return reverse("pua:home")
+    return reverse("pua:case_detail", args=[case.pk])
 
 
 def error_text(error: Exception) -> str:

@@ -183,3 +183,13 @@ def test_review_post_by_role(request, client_for, grant, persona):
 def test_review_service_refuses_other_supervisors(grant, caseworker_irsina):
     with pytest.raises(PermissionDenied):
         review_break_glass(grant=grant, note="", revoke=False, by=caseworker_irsina)
+
+
+def test_case_page_opens_during_the_grant_only(client_for, grant, caseworker_picerno, case_irsina, monkeypatch):
+    client = client_for(caseworker_picerno)
+    assert client.get(reverse("pua:case_detail", args=[case_irsina.pk])).status_code == 200
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(hours=25))
+    # A new log-in: the first session has expired too after a day without use.
+    client = client_for(caseworker_picerno)
+    assert client.get(reverse("pua:case_detail", args=[case_irsina.pk])).status_code == 404

@@ -156,3 +156,21 @@ def test_same_number_of_queries_whatever_the_size(client_for, supervisor_irsina,
         build_desk(desk_irsina, make_member(Role.CASEWORKER, desk_irsina), n=3)
     assert count() == small
     assert small <= 15
+
+
+def test_case_list_behind_each_figure_counts_the_same(
+    client_for, supervisor_irsina, caseworker_irsina, desk_irsina, data
+):
+    client = client_for(supervisor_irsina)
+    context = client.get(reverse("pua:dashboard")).context
+
+    def listed(**filters) -> int:
+        return client.get(reverse("pua:case_list"), {"desk": desk_irsina.pk, **filters}).context["page"].paginator.count
+
+    for value, _label, n in context["status_rows"]:
+        assert listed(status=value) == n
+    for value, _label, n in context["domain_rows"]:
+        assert listed(domain=value) == n
+    row = next(row for row in context["caseload_rows"] if row["key"] == caseworker_irsina.pk)
+    for value, n in row["cells"]:
+        assert listed(caseworker=caseworker_irsina.pk, status=value) == n

@@ -163,3 +163,9 @@ def test_case_partial_lists_documents(client_for, caseworker_irsina, document, c
     assert reverse("pua:document_upload", args=[case_irsina.pk]) in html
     read_only = render_to_string("pua/case/_documents.html", {"case": case_irsina, "can_write": False})
     assert reverse("pua:document_upload", args=[case_irsina.pk]) not in read_only
+
+
+def test_case_page_shows_the_documents(client_for, caseworker_irsina, document, case_irsina):
+    html = client_for(caseworker_irsina).get(reverse("pua:case_detail", args=[case_irsina.pk])).content.decode()
+    assert reverse("pua:document_download", args=[document.pk]) in html
+    assert reverse("pua:case_share_request", args=[case_irsina.pk]) in html

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aipim.accounts.models import PUA_ROLES, Role
 from aipim.core.fields import EncryptedTextField
+from aipim.core.storage import private_storage
 
 if TYPE_CHECKING:
     from aipim.accounts.models import User
@@ -442,13 +443,6 @@ class Note(models.Model):
 def document_path(document: Document, filename: str) -> str:
     # No names in paths (the original name is kept in the row): a random name, never guessable.
     return f"pua/documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
-
-
-def private_storage() -> Any:
-    """The private storage, looked up when used so that tests can point it at a temporary folder."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class Document(models.Model):

@@ -144,16 +144,6 @@ class PUAActivityReport(ReportBuilder):
     # The form and the build take `user=` (the requester): a supervisor's figures cover their desks only.
     wants_requester = True
 
-    def may_request(self, user: Any) -> bool:
-        if not super().may_request(user):
-            return False
-        if sees_all_desks(user):
-            return True
-        # A supervisor's report is limited to their desks, which needs the requester when the form
-        # is checked and when the report is built. Until the framework hands it over (it says so
-        # with `passes_requester`), supervisors are not offered the report rather than shown all desks.
-        return bool(getattr(ReportBuilder, "passes_requester", False))
-
     def build(self, params: Mapping[str, Any], *, progress: Progress, user: Any = None) -> dict[str, Any]:
         date_from: datetime.date = params["date_from"]
         date_to: datetime.date = params["date_to"]

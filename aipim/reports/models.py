@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aipim.reports.storage import private_storage
+from aipim.core.storage import private_storage
 
 if TYPE_CHECKING:
     from aipim.accounts.models import User

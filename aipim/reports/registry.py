@@ -53,6 +53,9 @@ class ReportBuilder:
     template_name: str = ""
     # A4 "portrait" or "landscape": wide month tables read better across.
     page_orientation: str = "portrait"
+    # True when the figures depend on who asks (a supervisor sees their own desks): the form and
+    # `build` then receive `user=` (the requester), when the form is shown and when the report is built.
+    wants_requester: bool = False
 
     def build(self, params: Mapping[str, Any], *, progress: Progress) -> dict[str, Any]:
         """Return the template's context. `params` is the parameter form's cleaned_data;
@@ -64,17 +67,26 @@ class ReportBuilder:
             return False
         return bool(user.is_superuser or user.has_role(*self.roles))
 
-    def form(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> forms.Form:
+    def form(self, data: Mapping[str, Any] | None = None, *, user: Any = None, **kwargs: Any) -> forms.Form:
         """The parameter form, prefixed with the slug so several can share one page."""
+        if self.wants_requester:
+            kwargs["user"] = user
         return self.form_class(data, prefix=self.slug, **kwargs)
+
+    def build_for(self, params: Mapping[str, Any], *, progress: Progress, user: Any) -> dict[str, Any]:
+        """Call `build`, handing over the requester to builders that want it."""
+        if self.wants_requester:
+            return self.build(params, progress=progress, user=user)  # type: ignore[call-arg]
+        return self.build(params, progress=progress)
 
     def serialise_parameters(self, cleaned_data: Mapping[str, Any]) -> dict[str, Any]:
         """cleaned_data as JSON for the request row; `parse_parameters` turns it back."""
         return {name: _to_json(value) for name, value in cleaned_data.items()}
 
-    def parse_parameters(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+    def parse_parameters(self, stored: Mapping[str, Any], *, user: Any = None) -> dict[str, Any]:
         """Validate stored parameters again through the form (a municipality may have gone)."""
-        form = self.form_class({name: value for name, value in stored.items() if value is not None})
+        extra = {"user": user} if self.wants_requester else {}
+        form = self.form_class({name: value for name, value in stored.items() if value is not None}, **extra)
         if not form.is_valid():
             raise ValidationError(form.errors.as_text())
         return form.cleaned_data

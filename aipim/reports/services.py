@@ -108,8 +108,11 @@ def run_report(report_request: ReportRequest) -> ReportRequest:
     with translation.override(report_request.language):
         try:
             builder = get_builder(report_request.report)
-            params = builder.parse_parameters(report_request.parameters)
-            context = builder.build(params, progress=lambda percent: _set_progress(report_request.pk, percent))
+            requester = report_request.requested_by
+            params = builder.parse_parameters(report_request.parameters, user=requester)
+            context = builder.build_for(
+                params, progress=lambda percent: _set_progress(report_request.pk, percent), user=requester
+            )
             body = rendering.render_body(builder, context, params=params, requested_at=report_request.created_at)
             pdf = rendering.render_pdf(builder, body)
         except TRANSIENT_ERRORS as error:

@@ -28,7 +28,7 @@ PAST_REQUESTS_SHOWN = 50
 def _list_context(request: HttpRequest, *, invalid: tuple[ReportBuilder, Any] | None = None) -> dict[str, Any]:
     available = []
     for builder in builders_for(request.user):
-        form = invalid[1] if invalid and invalid[0] is builder else builder.form()
+        form = invalid[1] if invalid and invalid[0] is builder else builder.form(user=request.user)
         available.append((builder, form))
     past = (
         ReportRequest.objects.for_user(request.user)
@@ -55,7 +55,7 @@ class ReportRequestCreateView(LoginRequiredMixin, View):
             raise Http404 from None
         if not builder.may_request(request.user):
             raise PermissionDenied
-        form = builder.form(request.POST)
+        form = builder.form(request.POST, user=request.user)
         if not form.is_valid():
             return render(
                 request, "reports/report_list.html", _list_context(request, invalid=(builder, form)), status=400

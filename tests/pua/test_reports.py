@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from aipim.core.models import Consent
 from aipim.reports import rendering
-from aipim.reports.registry import ReportBuilder, get_builder
+from aipim.reports.registry import get_builder
 from pua.models import Assessment, Case, Need, NeedDomain, Referral, TrainingCourse, TrainingRecord
 from pua.reports import PUAActivityReport, age_band, desks_for
 from pua.services.cases import open_case
@@ -176,7 +176,7 @@ def test_officials_see_every_desk(activity, official):
     [
         ("caseworker_irsina", False),
         ("caseworker_picerno", False),
-        ("supervisor_irsina", False),  # until the framework hands the requester to the builder
+        ("supervisor_irsina", True),  # limited to their desks (test above)
         ("operator_school_potenza", False),
         ("staff_school_matera", False),
         ("manager_association", False),
@@ -189,9 +189,36 @@ def test_who_may_request_it(request, persona, allowed):
     assert get_builder("pua-activity").may_request(request.getfixturevalue(persona)) is allowed
 
 
-def test_supervisors_may_request_it_once_the_framework_passes_the_requester(supervisor_irsina, monkeypatch):
-    monkeypatch.setattr(ReportBuilder, "passes_requester", True, raising=False)
-    assert get_builder("pua-activity").may_request(supervisor_irsina)
+def test_a_supervisors_request_is_built_for_their_desks_only(
+    activity, supervisor_irsina, desk_irsina, desk_picerno, django_capture_on_commit_callbacks
+):
+    from aipim.reports.models import ReportRequest
+    from aipim.reports.services import request_report
+
+    builder = get_builder("pua-activity")
+    form = builder.form(
+        {
+            "pua-activity-date_from": "2026-01-01",
+            "pua-activity-date_to": "2026-03-31",
+            "pua-activity-desk": desk_picerno.pk,
+        },
+        user=supervisor_irsina,
+    )
+    assert not form.is_valid()  # another desk is not a choice
+    form = builder.form(
+        {
+            "pua-activity-date_from": "2026-01-01",
+            "pua-activity-date_to": "2026-03-31",
+            "pua-activity-desk": desk_irsina.pk,
+        },
+        user=supervisor_irsina,
+    )
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        report = request_report(builder=builder, parameters=form.cleaned_data, by=supervisor_irsina)
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.DONE, report.error
+    assert "PUA Picerno" not in report.preview_html
 
 
 def test_age_bands():

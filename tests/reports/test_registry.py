@@ -56,8 +56,9 @@ def test_apps_register_their_builders_at_start_up():
 @pytest.mark.parametrize(
     ("persona", "slugs"),
     [
-        ("official", {"people-reached"}),
-        ("administrator", {"people-reached"}),
+        ("official", {"people-reached", "pua-activity"}),
+        ("administrator", {"people-reached", "pua-activity"}),
+        ("supervisor_irsina", {"pua-activity"}),
         ("staff_school_matera", {"test-schools-digest"}),
         ("caseworker_irsina", set()),
         ("editor", set()),

@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -20,7 +20,6 @@ from pua.models import (
     SENSITIVE_DOMAINS,
     Assessment,
     Case,
-    CaseShare,
     Goal,
     Need,
     NeedDomain,
@@ -29,23 +28,6 @@ from pua.models import (
 )
 from pua.services.cases import change_status
 from pua.services.training import has_valid_data_protection
-
-
-def workable_cases(user: Any) -> QuerySet[Case]:
-    """Cases the user may work on: their desks' own cases and those shared with their desks.
-    Emergency access (break glass) only reads, so it is left out here."""
-    if not user.is_authenticated or not user.is_active:
-        return Case.objects.none()
-    desks = user.organisation_ids(*PUA_ROLES)
-    return Case.objects.filter(
-        Q(desk__in=desks)
-        | Q(shares__desk__in=desks, shares__status=CaseShare.Status.ACCEPTED, shares__ended_at__isnull=True)
-    ).distinct()
-
-
-def require_workable(case: Case, user: Any) -> None:
-    if not workable_cases(user).filter(pk=case.pk).exists():
-        raise PermissionDenied(_("Emergency access lets you read this case, not change it."))
 
 
 def desk_staff(desk_id: int) -> QuerySet[User]:

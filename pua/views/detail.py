@@ -37,10 +37,23 @@ from pua.forms.detail import (
     StatusForm,
     TaskForm,
 )
-from pua.models import SENSITIVE_DOMAINS, Assessment, Case, CaseStatusChange, Goal, Need, PlanAction, Task
+from pua.models import (
+    SENSITIVE_DOMAINS,
+    Appointment,
+    Assessment,
+    Case,
+    CaseShare,
+    CaseStatusChange,
+    Goal,
+    Need,
+    PlanAction,
+    Referral,
+    Task,
+)
 from pua.services import notes as note_services
 from pua.services import plan
 from pua.services.cases import assign_caseworker, change_status
+from pua.services.sharing import can_write_case, require_write
 from pua.services.training import has_valid_data_protection
 
 OVERDUE_PAGE_SIZE = 50
@@ -66,7 +79,16 @@ class NeedForReader:
 
 
 def case_queryset(user: Any) -> QuerySet[Case]:
-    return Case.objects.for_user(user).select_related("person", "desk", "caseworker")
+    # The other screens' sections (referrals, appointments, shares) read these: one query each.
+    return (
+        Case.objects.for_user(user)
+        .select_related("person", "desk", "caseworker")
+        .prefetch_related(
+            Prefetch("referrals", queryset=Referral.objects.select_related("service")),
+            Prefetch("appointments", queryset=Appointment.objects.select_related("caseworker")),
+            Prefetch("shares", queryset=CaseShare.objects.select_related("from_desk", "desk")),
+        )
+    )
 
 
 def manages_case(case: Case, user: Any) -> bool:
@@ -87,7 +109,7 @@ def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
     """Everything the case page shows; `forms` replaces a blank form with a bound one after an error."""
     user = request.user
     trained = has_valid_data_protection(user)
-    works_on = plan.workable_cases(user).filter(pk=case.pk).exists()
+    works_on = can_write_case(user, case)
     manages = manages_case(case, user)
     latest = (
         Assessment.objects.filter(case=case)
@@ -110,6 +132,7 @@ def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
         "case": case,
         "trained": trained,
         "works_on": works_on,
+        "can_write": works_on,
         "manages": manages,
         "history": history(case),
         "assessment": latest,
@@ -156,7 +179,7 @@ class CaseChangeView(RoleRequiredMixin, View):
 
     def get_case(self, pk: int) -> Case:
         case = get_for_user_or_404(Case, self.request.user, pk=pk)
-        plan.require_workable(case, self.request.user)
+        require_write(self.request.user, case)
         return case
 
     def invalid(self, case: Case, form: Any) -> HttpResponse:

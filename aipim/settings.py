@@ -375,3 +375,11 @@ REPORT_SMALL_NUMBER_THRESHOLD = env.int("REPORT_SMALL_NUMBER_THRESHOLD", default
 RETENTION_PERSON_DAYS = env.int("RETENTION_PERSON_DAYS", default=5 * 365)
 RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=5 * 365)
 RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=180)
+
+# --- PUA desks (Action 2) ---------------------------------------------------------------------
+PUA_RETENTION_DAYS = env.int("PUA_RETENTION_DAYS", default=5 * 365)
+PUA_REFERRAL_LINK_DAYS = env.int("PUA_REFERRAL_LINK_DAYS", default=90)
+PUA_PERSON_LINK_DAYS = env.int("PUA_PERSON_LINK_DAYS", default=180)
+PUA_CALENDAR_FEED_DAYS = env.int("PUA_CALENDAR_FEED_DAYS", default=365)
+# Where appointment reminders by SMS go; the default only logs that one was sent (no number, no text).
+PUA_SMS_BACKEND = env.str("PUA_SMS_BACKEND", default="pua.sms.LoggingSmsBackend")

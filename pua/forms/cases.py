@@ -55,6 +55,7 @@ class CaseFilterForm(forms.Form):
         self.fields["desk"].queryset = Organisation.objects.filter(pk__in=desks)  # type: ignore[attr-defined]
         if len(desks) < 2:
             del self.fields["desk"]
+        style_fields(self)
 
     def clean_opened_to(self) -> Any:
         start, end = self.cleaned_data.get("opened_from"), self.cleaned_data.get("opened_to")
@@ -66,3 +67,18 @@ class CaseFilterForm(forms.Form):
 class CaseSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), min_length=2, max_length=150)
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+def style_fields(form: forms.Form) -> None:
+    """Bootstrap classes on the widgets (the list draws its forms without crispy, for speed)."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        if field.help_text:
+            widget.attrs["aria-describedby"] = f"id_{name}_helptext"  # as templates/pua/cases/_fields.html names it

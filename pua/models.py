@@ -50,12 +50,15 @@ class CaseQuerySet(models.QuerySet["Case"]):
         desks = user.organisation_ids(*PUA_ROLES)
         if not desks:
             return self.none()
-        now = timezone.now()
-        return self.filter(
-            Q(desk__in=desks)
-            | Q(shares__desk__in=desks, shares__status=CaseShare.Status.ACCEPTED, shares__ended_at__isnull=True)
-            | Q(break_glass_grants__user=user, break_glass_grants__expires_at__gt=now)
-        ).distinct()
+        # The few cases shared with the desks or opened by break glass are looked up first (one small
+        # query), so that the scope is one index walk over the desks' own cases, with no join or
+        # DISTINCT: at 200,000 cases that is the difference between an index scan and a full scan.
+        shared = CaseShare.objects.filter(
+            desk__in=desks, status=CaseShare.Status.ACCEPTED, ended_at__isnull=True
+        ).values_list("case_id")
+        glass = BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values_list("case_id")
+        extra = [case_id for (case_id,) in shared.union(glass)]
+        return self.filter(Q(desk__in=desks) | Q(pk__in=extra))
 
     def open(self) -> CaseQuerySet:
         return self.exclude(status=Case.Status.CLOSED)

@@ -10,13 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
-from aipim.accounts.models import PUA_ROLES
 from aipim.core.models import Person
 from aipim.core.names import name_key, name_words
-from pua.models import Assessment, BreakGlassGrant, Case, CaseShare, Need
+from pua.models import Assessment, Case, Need
 
 if TYPE_CHECKING:
     from aipim.accounts.models import User
@@ -91,24 +89,6 @@ SORTS = {
 DEFAULT_SORT = "-opened"
 
 
-def scoped_cases(user: User) -> QuerySet[Case]:
-    """The cases of Case.objects.for_user, without its joins and DISTINCT: the few cases shared
-    with the user's desks or opened by break glass are looked up first (one small query), so
-    that a page of a large list is one index walk over the desks' own cases.
-    tests/pua/test_case_list.py checks that both give the same cases."""
-    if not user.is_authenticated or not user.is_active:
-        return Case.objects.none()
-    desks = user.organisation_ids(*PUA_ROLES)
-    if not desks:
-        return Case.objects.none()
-    shared = CaseShare.objects.filter(
-        desk__in=desks, status=CaseShare.Status.ACCEPTED, ended_at__isnull=True
-    ).values_list("case_id")
-    glass = BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values_list("case_id")
-    extra = [case_id for (case_id,) in shared.union(glass)]
-    return Case.objects.filter(Q(desk__in=desks) | Q(pk__in=extra))
-
-
 def latest_assessment() -> Subquery:
     """The id of the case's latest assessment: its needs are the case's current needs."""
     return Subquery(Assessment.objects.filter(case=OuterRef("pk")).order_by("-assessed_at", "-pk").values("pk")[:1])
@@ -121,7 +101,7 @@ def case_list(user: User, filters: dict[str, Any] | None = None) -> QuerySet[Any
     the latest assessment, with some need), municipality (the person's), desk, opened_from,
     opened_to (dates), search (a name), sort (a key of SORTS, "-" for descending)."""
     filters = filters or {}
-    cases: QuerySet[Any] = scoped_cases(user).annotate(latest_assessment_id=latest_assessment())
+    cases: QuerySet[Any] = Case.objects.for_user(user).annotate(latest_assessment_id=latest_assessment())
     if filters.get("status"):
         cases = cases.filter(status=filters["status"])
     if filters.get("caseworker"):

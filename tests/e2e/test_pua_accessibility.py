@@ -6,7 +6,6 @@ the new_page fixture fails the test on any CSP violation, script error or consol
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -129,25 +128,6 @@ def check_pages(page: Any, paths: list[str]) -> dict[str, list[str]]:
     return failures
 
 
-# Known, reported bug: in templates/pua/case/_tasks.html an overdue task's row is `table-warning`, on
-# which the "Mark done" button (btn-outline-primary, #0066cc on #ebdecc) has a contrast of 4.2:1.
-TASK_BUTTON_CONTRAST = re.compile(
-    r"^color-contrast \(serious\): .* at (\['form\[action=\"/[^\"]*/tasks/\d+/done/\"\] > [^']*'\](, )?)+$"
-)
-
-
-def set_aside_known_problem(failures: dict[str, list[str]], path: str) -> bool:
-    """Takes the known contrast problem of the case page's task buttons out of `failures`; says if it was there."""
-    problems = failures.get(path, [])
-    known = [problem for problem in problems if TASK_BUTTON_CONTRAST.match(problem)]
-    rest = [problem for problem in problems if problem not in known]
-    if rest:
-        failures[path] = rest
-    else:
-        failures.pop(path, None)
-    return bool(known)
-
-
 @pytest.mark.parametrize("language", ["it", "en"])
 def test_caseworker_pua_pages_pass_axe(new_page, irsina_at_work, caseworker_irsina, language):
     case, referral, appointment = irsina_at_work["case"], irsina_at_work["referral"], irsina_at_work["appointment"]
@@ -196,13 +176,7 @@ def test_caseworker_pua_pages_pass_axe(new_page, irsina_at_work, caseworker_irsi
     if problems:
         failures["intake search results"] = problems
 
-    known = set_aside_known_problem(failures, case_path)
     assert failures == {}
-    if known:
-        pytest.xfail(
-            reason="templates/pua/case/_tasks.html: the 'Mark done' button of an overdue task (row table-warning) "
-            "has a 4.2:1 contrast, below 4.5:1 (every other page and check passed)"
-        )
 
 
 @pytest.mark.parametrize("language", ["it", "en"])

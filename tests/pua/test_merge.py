@@ -79,7 +79,8 @@ def test_cannot_merge_a_record_into_itself(twins, supervisor_irsina):
         merge_people(keep=keep, remove=keep, by=supervisor_irsina)
 
 
-def test_supervisor_merges_through_the_pages(client_for, supervisor_irsina, twins):
+def test_supervisor_merges_through_the_pages(client_for, supervisor_irsina, twins, settings):
+    settings.LANGUAGE_CODE = "en"  # the assertions read English source strings
     keep, remove = twins
     client = client_for(supervisor_irsina)
     url = reverse("pua:merge_people")

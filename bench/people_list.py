@@ -10,75 +10,31 @@ page of rows. Prints one JSON object as its last line.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
-import statistics
-import sys
-import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aipim.settings")
+from benchlib import copy_people, count_queries, throwaway_database, timed
+from django.db import connection
+from django.test import Client
 
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from aipim.core.names import name_key
 
 
-def copy_people(desk_id: int, other_id: int, count: int) -> None:
+def copy_people_at(desk_id: int, other_id: int, count: int) -> None:
     """COPY `count` people linked to the desk and as many linked to another one."""
-    people = io.StringIO()
-    for i in range(2 * count):
-        people.write(
-            f"{uuid.uuid4()}\tGiven{i}\tFamily{i:06d}\tGiven{i}\tFamily{i:06d}\t1990-01-01\tF\tMA\t{{ar}}\tar\t\t\t\\N\t\t\\N\tnow\tnow\n"
-        )
-    people.seek(0)
+    copy_people(
+        f"{uuid.uuid4()}\tGiven{i}\tFamily{i:06d}\tGiven{i}\tFamily{i:06d}\t1990-01-01\tF\tMA\t{{ar}}\tar\t\t\t\\N\t\t"
+        f"{name_key(f'Given{i}', f'Family{i:06d}')}\t\\N\t\\N\tnow\tnow\n"
+        for i in range(2 * count)
+    )
     with connection.cursor() as cursor:
-        cursor.copy_from(
-            people,
-            "core_person",
-            columns=(
-                "public_id",
-                "given_names",
-                "family_names",
-                "given_names_latin",
-                "family_names_latin",
-                "birth_date",
-                "sex",
-                "citizenship",
-                "languages",
-                "preferred_language",
-                "phone",
-                "email",
-                "address",
-                "household_role",
-                "anonymised_at",
-                "created_at",
-                "updated_at",
-            ),
-        )
         cursor.execute(
             "INSERT INTO core_personlink (person_id, organisation_id, reason, created_at) "
             "SELECT id, CASE WHEN row_number() OVER (ORDER BY id) <= %s THEN %s ELSE %s END, 'case', now() "
             "FROM core_person",
             [count, desk_id, other_id],
         )
-        cursor.execute("ANALYZE core_person; ANALYZE core_personlink")
-
-
-def timed(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        cursor.execute("ANALYZE core_personlink")
 
 
 def main() -> None:
@@ -87,10 +43,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database():
         from aipim.accounts.models import Membership, Role, User
         from aipim.core.models import Municipality, Organisation
 
@@ -99,7 +52,7 @@ def main() -> None:
         other = Organisation.objects.create(name="PUA Picerno", code="PIC", kind="pua_desk", municipality=town)
         user = User.objects.create_user("bench@example.org", "bench-password-1")
         Membership.objects.create(user=user, organisation=desk, role=Role.CASEWORKER)
-        copy_people(desk.pk, other.pk, args.people)
+        copy_people_at(desk.pk, other.pk, args.people)
 
         from django.conf import settings
 
@@ -127,8 +80,7 @@ def main() -> None:
 
         view()  # warm up caches and templates
         floor()
-        with CaptureQueriesContext(connection) as queries:
-            view()
+        queries = count_queries(view)
         view_s = timed(view, args.rounds)
         floor_s = timed(floor, args.rounds)
         print(f"people={args.people} page={page} view={view_s * 1000:.1f} ms floor={floor_s * 1000:.1f} ms")
@@ -140,12 +92,10 @@ def main() -> None:
                     "view_ms": round(view_s * 1000, 1),
                     "floor_ms": round(floor_s * 1000, 1),
                     "ratio": round(view_s / floor_s, 1),
-                    "queries": len(queries),
+                    "queries": queries,
                 }
             )
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

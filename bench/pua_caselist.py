@@ -13,29 +13,18 @@ page) and `search_ms` (the searched page, server time).
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import random
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aipim.settings")
+from benchlib import copy_people, count_queries, throwaway_database, timed
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from aipim.core.names import name_key  # noqa: E402
+from aipim.core.names import name_key
 
 GIVEN = [
     "Mohamed",
@@ -182,45 +171,21 @@ FAMILY = [
 DOMAINS = ["health", "work", "housing", "legal", "language", "schooling", "family", "income"]
 
 
-def copy_people(count: int, towns: list[int], rng: random.Random) -> None:
+def copy_realistic_people(count: int, towns: list[int], rng: random.Random) -> None:
     """COPY `count` people with realistic names (name_key as Person.save computes it)."""
-    buffer = io.StringIO()
-    for i in range(count):
-        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-        key = name_key(given, family, given, family)
-        birth = f"{rng.randint(1960, 2008)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        sex = rng.choice("FM")
-        buffer.write(
-            f"{uuid.uuid4()}\t{given}\t{family}\t{given}\t{family}\t{birth}\t{sex}\tMA\t{{ar}}\tar\t\t\t\\N\t\t"
-            f"{key}\t{towns[i % len(towns)]}\t\\N\tnow\tnow\n"
-        )
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        cursor.copy_from(
-            buffer,
-            "core_person",
-            columns=(
-                "public_id",
-                "given_names",
-                "family_names",
-                "given_names_latin",
-                "family_names_latin",
-                "birth_date",
-                "sex",
-                "citizenship",
-                "languages",
-                "preferred_language",
-                "phone",
-                "email",
-                "address",
-                "household_role",
-                "name_key",
-                "municipality_id",
-                "anonymised_at",
-                "created_at",
-                "updated_at",
-            ),
-        )
+
+    def rows():
+        for i in range(count):
+            given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+            key = name_key(given, family, given, family)
+            birth = f"{rng.randint(1960, 2008)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            sex = rng.choice("FM")
+            yield (
+                f"{uuid.uuid4()}\t{given}\t{family}\t{given}\t{family}\t{birth}\t{sex}\tMA\t{{ar}}\tar\t\t\t\\N\t\t"
+                f"{key}\t{towns[i % len(towns)]}\t\\N\tnow\tnow\n"
+            )
+
+    copy_people(rows())
 
 
 def build(cases: int, desks: list, users: list, service_id: str, note_cipher: str) -> None:
@@ -292,15 +257,6 @@ ORDER BY {order} LIMIT 25 OFFSET %(offset)s
 """
 
 
-def timed(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=200_000)
@@ -309,10 +265,7 @@ def main() -> None:
     rng = random.Random(42)
     started = time.perf_counter()
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database():
         from django.conf import settings
 
         from aipim.accounts.models import Membership, Role, User
@@ -337,7 +290,7 @@ def main() -> None:
             # role), and build the trigram index once at the end rather than row by row.
             cursor.execute("SET session_replication_role = replica")
             cursor.execute("DROP INDEX person_name_key_trgm")
-        copy_people(args.cases, towns, rng)
+        copy_realistic_people(args.cases, towns, rng)
         build(args.cases, desks, users, str(service.pk), note_cipher)
         with connection.cursor() as cursor:
             cursor.execute("CREATE INDEX person_name_key_trgm ON core_person USING gin (name_key gin_trgm_ops)")
@@ -394,9 +347,7 @@ def main() -> None:
 
             view()
             floor()
-            with CaptureQueriesContext(connection) as queries:
-                view()
-            query_count = len(queries)
+            query_count = count_queries(view)
             if name == "page_1":
                 page_queries = query_count
             view_s, floor_s = timed(view, args.rounds), timed(floor, args.rounds)
@@ -423,8 +374,6 @@ def main() -> None:
                 }
             )
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

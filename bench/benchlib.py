@@ -17,6 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aipim.settings")
+# Measure what production runs: no debug cursor logging every query, no debug template engine.
+os.environ.setdefault("DJANGO_DEBUG", "false")
 
 import django
 

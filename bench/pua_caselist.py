@@ -295,7 +295,9 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("CREATE INDEX person_name_key_trgm ON core_person USING gin (name_key gin_trgm_ops)")
             cursor.execute("SET session_replication_role = DEFAULT")
-            cursor.execute("ANALYZE")
+            # What autovacuum does to a database in use: statistics, and the visibility map that
+            # lets a count walk the index alone.
+            cursor.execute("VACUUM ANALYZE")
         built_s = time.perf_counter() - started
         print(f"built {args.cases} cases in {built_s:.0f} s", flush=True)
 

@@ -87,6 +87,7 @@ SORTS = {
     "name": ("person__family_names_latin", "person__given_names_latin", "pk"),
 }
 DEFAULT_SORT = "-opened"
+UNASSIGNED = "none"  # the caseworker filter's value for cases nobody is assigned to
 
 
 def latest_assessment() -> Subquery:
@@ -97,14 +98,17 @@ def latest_assessment() -> Subquery:
 def case_list(user: User, filters: dict[str, Any] | None = None) -> QuerySet[Any]:
     """The user's cases, filtered, annotated and sorted for the list, the CSV and the reports.
 
-    `filters` keys (all optional): status, caseworker (a user or id), domain (a need domain of
+    `filters` keys (all optional): status, caseworker (a user or id, or "none" for cases nobody
+    is assigned to), domain (a need domain of
     the latest assessment, with some need), municipality (the person's), desk, opened_from,
     opened_to (dates), search (a name), sort (a key of SORTS, "-" for descending)."""
     filters = filters or {}
     cases: QuerySet[Any] = Case.objects.for_user(user).annotate(latest_assessment_id=latest_assessment())
     if filters.get("status"):
         cases = cases.filter(status=filters["status"])
-    if filters.get("caseworker"):
+    if filters.get("caseworker") == UNASSIGNED:
+        cases = cases.filter(caseworker__isnull=True)
+    elif filters.get("caseworker"):
         cases = cases.filter(caseworker=filters["caseworker"])
     if filters.get("desk"):
         cases = cases.filter(desk=filters["desk"])

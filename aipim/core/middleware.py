@@ -1,7 +1,9 @@
-"""Request-wide glue: the client address for audit records, and no caching of personal data."""
+"""Request-wide glue: the session's idle timeout, the client address for audit records, and no
+caching of personal data."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 
@@ -16,6 +18,31 @@ def client_ip(request: HttpRequest) -> str | None:
     if forwarded:
         return forwarded.split(",")[0].strip() or None
     return request.META.get("REMOTE_ADDR") or None
+
+
+class SessionIdleTimeoutMiddleware:
+    """The session ends SESSION_COOKIE_AGE after the last request (an idle timeout): each request
+    pushes its expiry forward by saving it, but at most once every TOUCH_SECONDS. Saving on every
+    request (SESSION_SAVE_EVERY_REQUEST) cost three queries on every page (BEGIN, UPDATE, COMMIT); now
+    the timeout may strike up to TOUCH_SECONDS early, never late. Goes right after SessionMiddleware."""
+
+    TOUCH_SECONDS = 60
+    KEY = "_touched"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response  # no session (an anonymous visitor, or one just logged out): none is created
+        touched = session.get(self.KEY, 0)
+        now = int(time.time())
+        # is_empty() again: a cookie naming an expired session loads nothing, and that is not revived.
+        if now - touched >= self.TOUCH_SECONDS and not session.is_empty():
+            session[self.KEY] = now
+        return response
 
 
 class RequestContextMiddleware:

@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aipim.accounts.models import PUA_ROLES, User
-from aipim.core.models import Municipality, Organisation
+from aipim.accounts.models import PUA_ROLES, Membership, User
+from aipim.core.models import Municipality
 from pua.models import Case, NeedDomain
-from pua.selectors import SORTS
+from pua.selectors import SORTS, UNASSIGNED
 
 
 def _sort_choices() -> list[tuple[str, str]]:
@@ -19,21 +19,27 @@ def _sort_choices() -> list[tuple[str, str]]:
 
 
 class CaseFilterForm(forms.Form):
+    """The list's filters. The choices of caseworkers, municipalities and desks are read once, as
+    plain (value, label) pairs: the form then validates without a query per filter set, and the
+    page draws the options without iterating a queryset twice (count, then rows)."""
+
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any"))] + Case.Status.choices, required=False)
-    caseworker: forms.ModelChoiceField[User] = forms.ModelChoiceField(
-        label=_("Caseworker"), queryset=User.objects.none(), required=False, empty_label=_("Any")
-    )
+    caseworker = forms.ChoiceField(label=_("Caseworker"), required=False)
     domain = forms.ChoiceField(
         label=_("Need"),
         choices=[("", _("Any"))] + NeedDomain.choices,
         required=False,
         help_text=_("In the latest assessment."),
     )
-    municipality: forms.ModelChoiceField[Municipality] = forms.ModelChoiceField(
-        label=_("Municipality of residence"), queryset=Municipality.objects.all(), required=False, empty_label=_("Any")
+    municipality = forms.TypedChoiceField(
+        label=_("Municipality of residence"), coerce=int, empty_value=None, required=False
     )
-    desk: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
-        label=_("Desk"), queryset=Organisation.objects.none(), required=False, empty_label=_("Any")
+    desk = forms.TypedChoiceField(
+        label=_("Desk"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("“Any” includes the cases other desks share with yours."),
     )
     opened_from = forms.DateField(
         label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -47,14 +53,23 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         desks = user.organisation_ids(*PUA_ROLES)
-        self.fields["caseworker"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, memberships__organisation__in=desks, memberships__role__in=PUA_ROLES)
-            .distinct()
+        staff = (
+            User.objects.filter(
+                pk__in=Membership.objects.filter(organisation__in=desks, role__in=PUA_ROLES).values("user_id"),
+                is_active=True,
+            )
             .order_by("full_name", "email")
+            .values_list("pk", "full_name", "email")
         )
-        self.fields["desk"].queryset = Organisation.objects.filter(pk__in=desks)  # type: ignore[attr-defined]
-        if len(desks) < 2:
-            del self.fields["desk"]
+        self.fields["caseworker"].choices = [("", _("Any")), (UNASSIGNED, _("Not assigned"))] + [  # type: ignore[attr-defined]
+            (str(pk), full_name or email) for pk, full_name, email in staff
+        ]
+        self.fields["municipality"].choices = [("", _("Any"))] + list(  # type: ignore[attr-defined]
+            Municipality.objects.order_by("name").values_list("pk", "name")
+        )
+        self.fields["desk"].choices = [("", _("Any"))] + sorted(  # type: ignore[attr-defined]
+            ((desk.pk, desk.name) for desk in user.organisations(*PUA_ROLES)), key=lambda choice: choice[1]
+        )
         style_fields(self)
 
     def clean_opened_to(self) -> Any:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.forms import BoundField
 from django.template import TemplateDoesNotExist
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -21,3 +24,17 @@ def include_if_exists(context: template.Context, name: str) -> str:
         return ""
     with context.push():
         return partial.render(context)
+
+
+@register.filter
+def select_options(field: BoundField) -> SafeString:
+    """The <option>s of a select field, with the current value selected, drawn in one pass: Django's
+    widget draws each option through its own template, which made up most of the case list's
+    time with the 131 municipalities (bench/pua_caselist.py)."""
+    value = field.value()
+    current = "" if value is None else str(value)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((choice, " selected" if str(choice) == current else "", label) for choice, label in field.field.choices),  # type: ignore[attr-defined]
+    )

@@ -3,16 +3,26 @@ password rules of OWASP ASVS level 2; every staff role must set up a second fact
 
 from __future__ import annotations
 
+import datetime
+import time
+
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from aipim.accounts.models import Role
+from aipim.core.middleware import SessionIdleTimeoutMiddleware
+from tests.conftest import logged_in
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 
@@ -126,5 +136,49 @@ def test_password_rules_follow_asvs_level_2(db, password, ok):
 
 
 def test_sessions_expire_after_inactivity(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert 0 < settings.SESSION_COOKIE_AGE <= 60 * 60
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    middleware = settings.MIDDLEWARE
+    touch = middleware.index("aipim.core.middleware.SessionIdleTimeoutMiddleware")
+    assert touch == middleware.index("django.contrib.sessions.middleware.SessionMiddleware") + 1
+
+
+def _session_row(client: Client) -> Session:
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def _session_writes(client: Client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]]
+
+
+def test_each_request_pushes_the_idle_timeout_forward_at_most_once_a_minute(caseworker_irsina, settings):
+    client = logged_in(caseworker_irsina)
+    home = reverse("pua:home")
+    assert _session_writes(client, home)  # the first request sets the clock
+    assert _session_writes(client, home) == []  # a second one within the minute writes nothing
+
+    # A minute and more later, the next request pushes the expiry forward again.
+    store = SessionStore(session_key=client.session.session_key)
+    store[SessionIdleTimeoutMiddleware.KEY] = int(time.time()) - SessionIdleTimeoutMiddleware.TOUCH_SECONDS - 1
+    store.save()
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() + datetime.timedelta(seconds=60)
+    )
+    before = _session_row(client).expire_date
+    assert _session_writes(client, home)
+    after = _session_row(client).expire_date
+    assert after - before > datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE - 120)
+
+
+def test_an_idle_session_ends(caseworker_irsina):
+    client = logged_in(caseworker_irsina)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    response = client.get(reverse("pua:case_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    # The dead session is not revived for the visitor either.
+    assert not Session.objects.filter(expire_date__gt=timezone.now()).exists()

@@ -116,6 +116,9 @@ def test_filters(caseworker_irsina, supervisor_irsina, desk_irsina):
     assert found(domain="work") == {work}
     assert found(status="assessed") == {work}
     assert found(caseworker=supervisor_irsina.pk) == {work}
+    Case.objects.filter(pk=work.pk).update(caseworker=None)
+    assert found(caseworker="none") == {work}
+    assert found(caseworker=supervisor_irsina.pk) == set()
     assert found(municipality=municipality("Matera").pk) == {housing}
     assert found(opened_from=timezone.localdate() - datetime.timedelta(days=5)) == {work}
     assert found(opened_to=timezone.localdate() - datetime.timedelta(days=5)) == {housing}
@@ -199,4 +202,29 @@ def test_case_list_runs_a_fixed_number_of_queries(
         client.get(reverse("pua:case_list"))
     with django_assert_max_num_queries(few):
         client.get(reverse("pua:case_list"), {"page": 2, "sort": "name", "domain": "work"})
+    # Every filter set at once: the choices are validated without a query of their own.
+    every_filter = {
+        "status": "open",
+        "caseworker": supervisor_irsina.pk,
+        "domain": "work",
+        "municipality": municipality("Matera").pk,
+        "desk": desk_irsina.pk,
+        "opened_from": "2020-01-01",
+        "sort": "-name",
+    }
+    with django_assert_max_num_queries(few):
+        response = client.get(reverse("pua:case_list"), every_filter)
+    assert len(numbers(response)) == 25
     assert count_list_queries(client) == few
+    # Session, user, memberships, shared cases, count, rows, audit, caseworkers, municipalities.
+    assert few <= 9
+
+
+def test_a_filter_nobody_can_choose_is_refused_with_a_reason(client_for, caseworker_irsina, desk_picerno):
+    response = client_for(caseworker_irsina).get(
+        reverse("pua:case_list"), {"desk": desk_picerno.pk, "caseworker": "123456789"}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"desk", "caseworker"}
+    assert "Select a valid choice" in response.content.decode()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from aipim.accounts.models import Role
 from aipim.core.models import AuditEvent, Consent
-from pua.models import Assessment, Case, Need, Referral, Task
+from pua.models import Assessment, Case, CaseShare, Need, Referral, Task
 from pua.services.cases import change_status, open_case
 from tests.factories import ConsentFactory, PersonFactory, ServiceFactory
 from tests.personas import PERSONAS
@@ -111,6 +111,7 @@ def test_figures(client_for, supervisor_irsina, caseworker_irsina, desk_irsina, 
 def test_each_figure_links_to_its_list(client_for, supervisor_irsina, caseworker_irsina, desk_irsina, data, english):
     html = client_for(supervisor_irsina).get(reverse("pua:dashboard")).content.decode()
     assert f"?desk={desk_irsina.pk}&amp;caseworker={caseworker_irsina.pk}&amp;status=open" in html
+    assert f"?desk={desk_irsina.pk}&amp;caseworker=none&amp;status=closed" in html
     assert f"?desk={desk_irsina.pk}&amp;status=closed" in html
     assert f"?desk={desk_irsina.pk}&amp;domain=work" in html
     assert f"{reverse('pua:dashboard_referrals')}?desk={desk_irsina.pk}&amp;status=overdue" in html
@@ -174,3 +175,32 @@ def test_case_list_behind_each_figure_counts_the_same(
     row = next(row for row in context["caseload_rows"] if row["key"] == caseworker_irsina.pk)
     for value, n in row["cells"]:
         assert listed(caseworker=caseworker_irsina.pk, status=value) == n
+    unassigned = next(row for row in context["caseload_rows"] if row["user"] is None)
+    assert dict(unassigned["cells"])["closed"] == 1
+    for value, n in unassigned["cells"]:
+        assert listed(caseworker="none", status=value) == n
+
+
+def test_a_case_shared_with_the_desk_is_in_its_list_but_not_in_its_figures(
+    client_for, supervisor_irsina, desk_irsina, desk_picerno, caseworker_picerno, data
+):
+    shared = Case.objects.filter(desk=desk_picerno, status=Case.Status.OPEN).first()
+    CaseShare.objects.create(
+        case=shared,
+        kind=CaseShare.Kind.SHARE,
+        from_desk=desk_picerno,
+        desk=desk_irsina,
+        status=CaseShare.Status.ACCEPTED,
+        reason="Follow-up at Irsina",
+        requested_by=caseworker_picerno,
+    )
+    client = client_for(supervisor_irsina)
+    figures = {value: n for value, _label, n in client.get(reverse("pua:dashboard")).context["status_rows"]}
+
+    def listed(**filters) -> list[str]:
+        page = client.get(reverse("pua:case_list"), {"status": "open", **filters}).context["page"]
+        return [case.number for case in page.object_list]
+
+    # The figure links to the list of the desk's own cases; "any desk" adds the shared one.
+    assert len(listed(desk=desk_irsina.pk)) == figures["open"] == 1
+    assert sorted(listed()) == sorted([*listed(desk=desk_irsina.pk), shared.number])

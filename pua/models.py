@@ -361,7 +361,16 @@ class Appointment(models.Model):
     """A meeting at the desk (or elsewhere) with the person, in the desk's and the caseworker's calendar."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appointments")
-    caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pua_appointments")
+    # Empty only when a transfer took the case away from its caseworker's desk: the appointment then
+    # waits for the receiving desk's caseworker (see pua.services.cases.open_work).
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pua_appointments",
+        verbose_name=_("caseworker"),
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     place = models.CharField(_("place"), max_length=200, blank=True)

@@ -1,18 +1,21 @@
-"""Opening a case, moving it along its statuses, assigning it."""
+"""Opening a case, moving it along its statuses, assigning it, and handing its open work (tasks,
+appointments, care plan actions) from one holder to another."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aipim.accounts.models import PUA_ROLES
 from aipim.core import audit
 from aipim.core.models import Consent, Organisation, Person
 from aipim.core.services import link_person, require_consent, unlink_person
-from pua.models import Case, CaseNumberCounter, CaseStatusChange
+from pua.models import Appointment, Case, CaseNumberCounter, CaseStatusChange, PlanAction, Task
 
 LINK_REASON = "pua_case"
 
@@ -77,11 +80,47 @@ def change_status(*, case: Case, to: str, by: Any, reason: str = "", closing_rea
 
 @transaction.atomic
 def assign_caseworker(*, case: Case, caseworker: Any, by: Any) -> Case:
-    from aipim.accounts.models import PUA_ROLES
-
-    if caseworker is not None and case.desk_id not in caseworker.organisation_ids(*PUA_ROLES):
+    """Give the case to a caseworker of its desk (or to nobody). A case's first caseworker, after
+    opening or after a transfer, also takes over the open work that nobody holds (see open_work)."""
+    # Under the lock a transfer takes: the desk and the previous caseworker are the current ones.
+    desk_id, previous = Case.objects.select_for_update().values_list("desk_id", "caseworker_id").get(pk=case.pk)
+    if caseworker is not None and desk_id not in caseworker.organisation_ids(*PUA_ROLES):
         raise ValidationError(_("The caseworker must work at the case's desk."))
     case.caseworker = caseworker
     case.save(update_fields=["caseworker", "updated_at"])
     audit.record(by, "case.assign", case, organisation=case.desk, caseworker=getattr(caseworker, "pk", None))
+    if previous is None and caseworker is not None:
+        for rows, holder in open_work(case, timezone.now()):
+            hand_over(rows.filter(**{f"{holder}__isnull": True}), holder, to=caseworker, case=case, by=by)
     return case
+
+
+def open_work(case: Case, now: datetime.datetime) -> list[tuple[models.QuerySet[Any], str]]:
+    """The case's work still to do, each kind with the field naming who holds it: open tasks,
+    appointments yet to come (not cancelled), care plan actions not done and not held by someone
+    outside the desk. Done and past work is history and never changes hands."""
+    return [
+        (Task.objects.filter(case=case, done_at__isnull=True), "assigned_to"),
+        (Appointment.objects.filter(case=case, starts_at__gt=now, cancelled_at__isnull=True), "caseworker"),
+        (PlanAction.objects.filter(goal__case=case, done_at__isnull=True, owner_label=""), "owner"),
+    ]
+
+
+def hand_over(rows: models.QuerySet[Any], holder: str, *, to: Any, case: Case, by: Any) -> int:
+    """Give each row to `to` (None: left for the desk to assign), one audit record per row."""
+    count = 0
+    for row in rows.select_for_update(of=("self",)).order_by("pk"):
+        previous = getattr(row, f"{holder}_id")
+        setattr(row, holder, to)
+        row.save(update_fields=[holder])
+        audit.record(
+            by,
+            f"{row._meta.model_name}.handover",
+            row,
+            organisation=case.desk,
+            case=case.pk,
+            from_user=previous,
+            to_user=getattr(to, "pk", None),
+        )
+        count += 1
+    return count

@@ -20,7 +20,8 @@ from aipim.core import audit
 from aipim.core.models import AuditEvent, Consent, Organisation
 from aipim.core.services import link_person, require_consent, unlink_person
 from pua.models import BREAK_GLASS_HOURS, BreakGlassGrant, Case, CaseShare
-from pua.services.cases import LINK_REASON
+from pua.services.cases import LINK_REASON, hand_over, open_work
+from pua.services.plan import desk_staff
 
 BREAK_GLASS_NOTIFIED = "break_glass.notify"
 
@@ -131,6 +132,12 @@ def _move_case(*, case: Case, share: CaseShare, by: Any, now: Any) -> None:
     # The old desk's caseworker does not work at the new desk: the receiving desk assigns its own.
     case.caseworker = None
     case.save(update_fields=["desk", "caseworker", "updated_at"])
+    # The old desk's staff can no longer open the case, so work they still hold would be done by
+    # nobody: it waits for the receiving desk's caseworker (assign_caseworker hands it over).
+    staff = desk_staff(share.desk_id).order_by().values("pk")
+    for rows, holder in open_work(case, now):
+        outsiders = rows.filter(**{f"{holder}__isnull": False}).exclude(**{f"{holder}__in": staff})
+        hand_over(outsiders, holder, to=None, case=case, by=by)
     # A share with the new desk is now pointless; ending it keeps the access rules simple.
     case.shares.filter(desk=share.desk, kind=CaseShare.Kind.SHARE, ended_at__isnull=True).exclude(pk=share.pk).update(
         ended_at=now

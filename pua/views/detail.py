@@ -105,6 +105,25 @@ def history(case: Case) -> list[CaseStatusChange]:
     return changes
 
 
+def to_assign(case: Case, tasks: list[Task], goals: list[Goal]) -> int:
+    """How many open tasks, appointments yet to come and care plan actions nobody holds (after a
+    transfer, the old desk's work waits here for the receiving desk), from the rows already loaded."""
+    now = timezone.now()
+    open_tasks = sum(1 for task in tasks if task.done_at is None and task.assigned_to_id is None)
+    appointments = sum(
+        1
+        for appointment in case.appointments.all()
+        if appointment.caseworker_id is None and appointment.cancelled_at is None and appointment.starts_at > now
+    )
+    actions = sum(
+        1
+        for goal in goals
+        for action in goal.actions.all()
+        if action.done_at is None and action.owner_id is None and not action.owner_label
+    )
+    return open_tasks + appointments + actions
+
+
 def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
     """Everything the case page shows; `forms` replaces a blank form with a bound one after an error."""
     user = request.user
@@ -125,9 +144,12 @@ def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
         if latest
         else []
     )
-    goals = case.goals.prefetch_related(
-        Prefetch("actions", queryset=PlanAction.objects.select_related("owner").order_by("due_date", "pk"))
+    goals = list(
+        case.goals.prefetch_related(
+            Prefetch("actions", queryset=PlanAction.objects.select_related("owner").order_by("due_date", "pk"))
+        )
     )
+    tasks = list(case.tasks.select_related("assigned_to"))
     context: dict[str, Any] = {
         "case": case,
         "trained": trained,
@@ -138,7 +160,8 @@ def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
         "assessment": latest,
         "needs": needs,
         "goals": goals,
-        "tasks": case.tasks.select_related("assigned_to"),
+        "tasks": tasks,
+        "to_assign": to_assign(case, tasks, goals),
         "notes": note_services.read_notes(case=case, user=user, trained=trained),
         "today": timezone.localdate(),
         "partials": CASE_PARTIALS,

@@ -3,16 +3,24 @@ history stays, and after a transfer the old desk can no longer open the case."""
 
 from __future__ import annotations
 
+import datetime
+from types import SimpleNamespace
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from aipim.accounts.models import Role
 from aipim.core.models import AuditEvent, Consent, PersonLink
 from aipim.core.services import ConsentMissing, withdraw_consent
-from pua.models import Case, CaseShare
-from pua.services.cases import LINK_REASON, change_status
+from pua.models import Appointment, Case, CaseShare
+from pua.services import plan
+from pua.services.appointments import book_appointment, calendar_feed_token, cancel_appointment, week_name
+from pua.services.cases import LINK_REASON, assign_caseworker, change_status
 from pua.services.sharing import can_write_case, decide_share, end_share, request_share
-from tests.factories import ConsentFactory
+from tests.factories import ConsentFactory, MembershipFactory
 from tests.personas import PERSONAS
 
 CASE_MATRIX = [(persona, persona in {"caseworker_irsina", "supervisor_irsina"}) for persona in PERSONAS]
@@ -253,3 +261,170 @@ def test_sharing_partial_shows_history(share_request, case_irsina):
     html = render_to_string("pua/case/_sharing.html", {"case": case_irsina})
     assert "PUA Picerno" in html
     assert reverse("pua:case_share_request", args=[case_irsina.pk]) in html
+
+
+# --- What a transfer hands over ----------------------------------------------------------------
+
+
+def at(days: int, hour: int = 10) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+@pytest.fixture
+def work(case_irsina, caseworker_irsina, make_member, desk_irsina, desk_picerno) -> SimpleNamespace:
+    """The Irsina caseworker's work on the case before its transfer to Picerno, and one task held by
+    someone who works at both desks."""
+    both = make_member(Role.CASEWORKER, desk_irsina, email="both.desks@example.org")
+    MembershipFactory(user=both, organisation=desk_picerno, role=Role.CASEWORKER)
+    both.forget_memberships()
+    by = caseworker_irsina
+
+    def appointment(days: int, purpose: str) -> Appointment:
+        return book_appointment(
+            case=case_irsina, caseworker=by, starts_at=at(days), ends_at=at(days, 11), purpose=purpose, by=by
+        )
+
+    plan.record_assessment(case=case_irsina, needs=[("work", 3, "")], by=by)
+    goal = plan.add_goal(case=case_irsina, domain="work", description="Find a traineeship", by=by)
+    done_action = plan.add_action(goal=goal, description="Register at the job centre", owner=by, by=by)
+    plan.complete_action(action=done_action, outcome="Registered", by=by)
+    cancelled = appointment(5, "Cancelled meeting")
+    cancel_appointment(appointment=cancelled, by=by)
+    done_task = plan.add_task(case=case_irsina, title="Copy the permit", due_date=at(-5).date(), by=by, assigned_to=by)
+    plan.complete_task(task=done_task, by=by)
+    return SimpleNamespace(
+        open_task=plan.add_task(
+            case=case_irsina, title="Call the landlord", due_date=at(-1).date(), by=by, assigned_to=by
+        ),
+        done_task=done_task,
+        shared_task=plan.add_task(
+            case=case_irsina, title="Book the interpreter", due_date=at(2).date(), by=by, assigned_to=both
+        ),
+        future=appointment(3, "Future meeting"),
+        past=appointment(-3, "Past meeting"),
+        cancelled=cancelled,
+        action=plan.add_action(goal=goal, description="CV in Italian", owner=by, due_date=at(7).date(), by=by),
+        done_action=done_action,
+        outside_action=plan.add_action(goal=goal, description="Italian course A2", owner_label="the person", by=by),
+        both=both,
+    )
+
+
+def holders(work: SimpleNamespace) -> dict[str, int | None]:
+    rows = {name: row for name, row in vars(work).items() if name != "both"}
+    for row in rows.values():
+        row.refresh_from_db()
+    return {
+        name: getattr(row, "assigned_to_id", None)
+        or getattr(row, "caseworker_id", None)
+        or getattr(row, "owner_id", None)
+        for name, row in rows.items()
+    }
+
+
+def transfer(transfer_request, caseworker_picerno) -> None:
+    decide_share(share=transfer_request, accept=True, by=caseworker_picerno)
+
+
+def test_a_transfer_leaves_the_old_desks_open_work_to_assign_and_keeps_the_history(
+    work, transfer_request, caseworker_irsina, caseworker_picerno, desk_picerno
+):
+    transfer(transfer_request, caseworker_picerno)
+    irsina = caseworker_irsina.pk
+    assert holders(work) == {
+        # open work held by the old desk's caseworker waits for the receiving desk
+        "open_task": None,
+        "future": None,
+        "action": None,
+        # someone who also works at the receiving desk keeps theirs
+        "shared_task": work.both.pk,
+        # done, past and cancelled work is history: it keeps who did it
+        "done_task": irsina,
+        "past": irsina,
+        "cancelled": irsina,
+        "done_action": irsina,
+        "outside_action": None,  # held by "the person", outside the desk
+    }
+    assert work.outside_action.owner_label == "the person"
+    handovers = AuditEvent.objects.filter(action__endswith=".handover")
+    assert sorted((e.action, e.object_id, e.details["from_user"], e.details["to_user"]) for e in handovers) == sorted(
+        [
+            ("task.handover", str(work.open_task.pk), irsina, None),
+            ("appointment.handover", str(work.future.pk), irsina, None),
+            ("planaction.handover", str(work.action.pk), irsina, None),
+        ]
+    )
+    assert all(e.user == caseworker_picerno and e.organisation == desk_picerno for e in handovers)
+
+
+def test_the_receiving_desk_sees_the_work_to_assign_and_its_caseworker_takes_it_over(
+    client_for, work, transfer_request, caseworker_picerno, case_irsina, english
+):
+    transfer(transfer_request, caseworker_picerno)
+    client = client_for(caseworker_picerno)
+    page = client.get(reverse("pua:case_detail", args=[case_irsina.pk])).content.decode()
+    assert "3 tasks, appointments or care plan actions have nobody to do them" in page
+    assert page.count(">to assign</span>") == 3
+    week = f"?week={week_name(at(3).date())}"
+    assert "Future meeting" in client.get(reverse("pua:desk_calendar") + week).content.decode()
+
+    assign_caseworker(case=Case.objects.get(pk=case_irsina.pk), caseworker=caseworker_picerno, by=caseworker_picerno)
+    taken = holders(work)
+    assert (taken["open_task"], taken["future"], taken["action"]) == (caseworker_picerno.pk,) * 3
+    assert taken["past"] != caseworker_picerno.pk and taken["shared_task"] == work.both.pk
+    assert AuditEvent.objects.filter(action__endswith=".handover", details__to_user=caseworker_picerno.pk).count() == 3
+    page = client.get(reverse("pua:case_detail", args=[case_irsina.pk])).content.decode()
+    assert "nobody to do" not in page and ">to assign</span>" not in page
+    assert "Future meeting" in client.get(reverse("pua:my_calendar") + week).content.decode()
+
+
+def test_a_new_caseworker_of_a_case_that_had_one_takes_over_nothing(
+    case_irsina, caseworker_irsina, make_member, desk_irsina
+):
+    unassigned = plan.add_task(case=case_irsina, title="Anyone", due_date=at(1).date(), by=caseworker_irsina)
+    colleague = make_member(Role.CASEWORKER, desk_irsina)
+    assign_caseworker(case=case_irsina, caseworker=colleague, by=caseworker_irsina)
+    unassigned.refresh_from_db()
+    assert unassigned.assigned_to is None
+
+
+def old_caseworker_sees(client, user, appointment) -> dict[str, bool]:
+    week = f"?week={week_name(timezone.localdate(appointment.starts_at))}"
+    feed = reverse("pua:calendar_feed", args=[calendar_feed_token(user)])
+    uid = f"pua-appointment-{appointment.pk}@"
+    return {
+        "calendar": appointment.purpose in client.get(reverse("pua:my_calendar") + week).content.decode(),
+        "ics": uid in client.get(reverse("pua:my_calendar_ics")).content.decode(),
+        "feed": uid in Client().get(feed).content.decode(),
+    }
+
+
+def test_the_old_caseworker_no_longer_has_the_work_in_calendar_feed_or_task_list(
+    client_for, work, transfer_request, caseworker_irsina, caseworker_picerno
+):
+    client = client_for(caseworker_irsina)
+    assert old_caseworker_sees(client, caseworker_irsina, work.future) == dict.fromkeys(
+        ("calendar", "ics", "feed"), True
+    )
+    assert "Call the landlord" in client.get(reverse("pua:overdue_tasks")).content.decode()
+    transfer(transfer_request, caseworker_picerno)
+    assert old_caseworker_sees(client, caseworker_irsina, work.future) == dict.fromkeys(
+        ("calendar", "ics", "feed"), False
+    )
+    assert "Call the landlord" not in client.get(reverse("pua:overdue_tasks")).content.decode()
+
+
+def test_a_case_shared_back_with_the_old_desk_brings_back_its_history_not_the_handed_over_work(
+    client_for, work, transfer_request, case_irsina, caseworker_irsina, caseworker_picerno, desk_irsina
+):
+    """The old desk can read the case again, so only the hand-over keeps the future appointment out
+    of the old caseworker's calendar: this is the case where the check above could not tell."""
+    transfer(transfer_request, caseworker_picerno)
+    back = request_share(case=case_irsina, to_desk=desk_irsina, kind="share", reason="Follow-up", by=caseworker_picerno)
+    decide_share(share=back, accept=True, by=caseworker_irsina)
+    client = client_for(caseworker_irsina)
+    assert old_caseworker_sees(client, caseworker_irsina, work.future) == dict.fromkeys(
+        ("calendar", "ics", "feed"), False
+    )
+    assert old_caseworker_sees(client, caseworker_irsina, work.past) == dict.fromkeys(("calendar", "ics", "feed"), True)

@@ -531,6 +531,8 @@ class BreakGlassGrant(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=300, blank=True)
+    # Set in the same transaction as the email to the supervisors: see notify_break_glass.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 

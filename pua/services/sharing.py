@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from aipim.accounts.models import PUA_ROLES, Role, users_with_role
 from aipim.core import audit
-from aipim.core.models import AuditEvent, Consent, Organisation
+from aipim.core.models import Consent, Organisation
 from aipim.core.services import link_person, require_consent, unlink_person
 from pua.models import BREAK_GLASS_HOURS, BreakGlassGrant, Case, CaseShare
 from pua.services.cases import LINK_REASON, hand_over, open_work
@@ -200,35 +200,40 @@ def notify_break_glass(*, grant_id: int) -> int:
     """Email both desks' supervisors once about a grant; returns how many were told.
 
     The email names the case number and the requester, never the person: mail leaves our systems."""
-    grant = BreakGlassGrant.objects.select_related("case__desk", "user").filter(pk=grant_id).first()
-    if grant is None:
-        return 0
-    # The grant has no "notified" field: the audit event is the marker that makes a retry harmless.
-    if AuditEvent.objects.filter(
-        action=BREAK_GLASS_NOTIFIED, object_type=grant._meta.label_lower, object_id=str(grant.pk)
-    ).exists():
-        return 0
-    recipients = [user.email for user in break_glass_supervisors(grant)]
-    if recipients:
-        review_url = reverse("pua:break_glass_review")
-        send_mail(
-            subject=_("Emergency access to case %(number)s") % {"number": grant.case.number},
-            message=_(
-                "%(user)s opened case %(number)s of %(desk)s by emergency access until %(until)s.\n"
-                "Please review the stated reason: %(url)s"
+    with transaction.atomic():
+        if not _claim_notification(grant_id):
+            return 0
+        grant = BreakGlassGrant.objects.select_related("case__desk", "user").get(pk=grant_id)
+        recipients = [user.email for user in break_glass_supervisors(grant)]
+        audit.record(None, BREAK_GLASS_NOTIFIED, grant, organisation=grant.case.desk, recipients=len(recipients))
+        if recipients:
+            # Last, so that nothing after it can fail but the commit: a failed send rolls the marker
+            # back and the task's retry sends again.
+            send_mail(
+                subject=_("Emergency access to case %(number)s") % {"number": grant.case.number},
+                message=_(
+                    "%(user)s opened case %(number)s of %(desk)s by emergency access until %(until)s.\n"
+                    "Please review the stated reason: %(url)s"
+                )
+                % {
+                    "user": grant.user.email,
+                    "number": grant.case.number,
+                    "desk": grant.case.desk.name,
+                    "until": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M"),
+                    "url": settings.SITE_URL.rstrip("/") + reverse("pua:break_glass_review"),
+                },
+                from_email=None,
+                recipient_list=recipients,
             )
-            % {
-                "user": grant.user.email,
-                "number": grant.case.number,
-                "desk": grant.case.desk.name,
-                "until": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M"),
-                "url": settings.SITE_URL.rstrip("/") + review_url,
-            },
-            from_email=None,
-            recipient_list=recipients,
-        )
-    audit.record(None, BREAK_GLASS_NOTIFIED, grant, organisation=grant.case.desk, recipients=len(recipients))
     return len(recipients)
+
+
+def _claim_notification(grant_id: int) -> bool:
+    """Set the grant's "notified" marker, in the caller's transaction; False when it was set already
+    (or the grant is gone). The UPDATE locks the row: a second run at the same time waits for the
+    first to commit or roll back, then finds the marker set (and updates nothing) or finds it still
+    empty because the first one's send failed, and sends itself."""
+    return BreakGlassGrant.objects.filter(pk=grant_id, notified_at__isnull=True).update(notified_at=timezone.now()) == 1
 
 
 def grants_for_supervisor(user: Any) -> Any:

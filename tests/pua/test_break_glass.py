@@ -3,17 +3,23 @@ a stated reason, never writes to it; it is audited, both desks' supervisors are 
 
 from __future__ import annotations
 
+import smtplib
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail.backends import locmem
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from aipim.accounts.models import Role
 from aipim.core.models import AuditEvent
 from pua.models import BreakGlassGrant, Case
+from pua.services import sharing
 from pua.services.sharing import can_write_case, grant_break_glass, notify_break_glass, review_break_glass
 from tests.personas import PERSONAS
 
@@ -74,6 +80,90 @@ def test_notification_is_sent_once_even_if_the_task_runs_twice(grant, supervisor
     assert notify_break_glass(grant_id=grant.pk) == 1
     assert notify_break_glass(grant_id=grant.pk) == 0
     assert len(mail.outbox) == 1
+    grant.refresh_from_db()
+    assert grant.notified_at is not None
+    assert AuditEvent.objects.filter(action="break_glass.notify", object_id=str(grant.pk)).count() == 1
+
+
+class FailingEmailBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPServerDisconnected("mail server down")
+
+
+def test_a_failed_send_leaves_the_notification_to_the_retry(grant, supervisor_irsina, settings):
+    settings.EMAIL_BACKEND = "tests.pua.test_break_glass.FailingEmailBackend"
+    with pytest.raises(OSError):  # what the task retries on (smtplib's errors are OSErrors)
+        notify_break_glass(grant_id=grant.pk)
+    grant.refresh_from_db()
+    assert grant.notified_at is None
+    assert not AuditEvent.objects.filter(action="break_glass.notify").exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notify_break_glass(grant_id=grant.pk) == 1
+    assert len(mail.outbox) == 1
+    grant.refresh_from_db()
+    assert grant.notified_at is not None
+
+
+class SlowEmailBackend(locmem.EmailBackend):
+    """The first message waits (up to 10 s) for `go`, as a slow mail server would: another run of
+    the task starts meanwhile."""
+
+    sending = threading.Event()
+    go = threading.Event()
+
+    def send_messages(self, email_messages):
+        if not self.sending.is_set():
+            self.sending.set()
+            self.go.wait(10)
+        return super().send_messages(email_messages)
+
+
+def unchecked_claim(grant_id: int) -> bool:
+    """The marker read without a lock, as an existence check does: the negative control."""
+    return BreakGlassGrant.objects.filter(pk=grant_id, notified_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("locked", [True, False], ids=["claimed-under-lock", "negative-control-unlocked"])
+def test_two_runs_at_once_send_one_email(
+    case_irsina, caseworker_picerno, supervisor_irsina, settings, monkeypatch, locked
+):
+    settings.EMAIL_BACKEND = "tests.pua.test_break_glass.SlowEmailBackend"
+    SlowEmailBackend.sending.clear()
+    SlowEmailBackend.go.clear()
+    if not locked:
+        monkeypatch.setattr(sharing, "_claim_notification", unchecked_claim)
+    # Created directly: granting queues the notification, which would run at once here.
+    grant = BreakGlassGrant.objects.create(
+        case=case_irsina, user=caseworker_picerno, reason=REASON, expires_at=timezone.now() + timedelta(hours=1)
+    )
+    results: list[int] = []
+
+    def run() -> None:
+        try:
+            results.append(notify_break_glass(grant_id=grant.pk))
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run)
+    first.start()
+    assert SlowEmailBackend.sending.wait(10)  # the first run is sending, its transaction still open
+    second = threading.Thread(target=run)
+    second.start()
+    second.join(1)
+    # Under the lock the second run waits for the first to commit; unlocked, it has already sent.
+    assert second.is_alive() is locked
+    SlowEmailBackend.go.set()
+    first.join(10)
+    second.join(10)
+    assert not first.is_alive() and not second.is_alive()
+    if locked:
+        assert sorted(results) == [0, 1] and len(mail.outbox) == 1
+    else:
+        assert sorted(results) == [1, 1] and len(mail.outbox) == 2
 
 
 def test_expired_grant_gives_nothing(grant, caseworker_picerno, case_irsina, monkeypatch):

@@ -9,7 +9,8 @@ import csv
 import secrets
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -80,13 +81,37 @@ def columns(query: QueryDict, current: str) -> list[dict[str, Any]]:
     return headers
 
 
+class SearchPaginator(Paginator):
+    """Pages of a name search, whose rows carry their total (`total`, COUNT(*) OVER ()): one query
+    brings the page and the count, where a Paginator runs the trigram search twice (count, then
+    rows). Only a page past the end falls back to counting, to show the last page instead."""
+
+    def get_page(self, number: Any) -> Page:
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if rows or number == 1:
+            self.__dict__["count"] = rows[0].total if rows else 0  # Paginator.count is a cached_property
+            return Page(rows, number, self)
+        return super().get_page(number)
+
+
 class CaseListView(RoleRequiredMixin, View):
     roles = PUA_ROLES
     template_name = "pua/cases/list.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form, filters = read_filters(request)
-        page = Paginator(case_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+        cases = case_list(request.user, filters)  # type: ignore[arg-type]
+        if filters["search"]:
+            page = SearchPaginator(cases.annotate(total=Window(Count("pk"))), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+        else:
+            page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
         audit.record(request.user, "case.list", object_type="pua.case", count=len(page.object_list))
         current = filters.get("sort") or DEFAULT_SORT
         query = request.GET.copy()
@@ -94,6 +119,8 @@ class CaseListView(RoleRequiredMixin, View):
         domains = dict(NeedDomain.choices)
         for case in page.object_list:
             case.need_labels = [domains.get(domain, domain) for domain in case.need_domains or []]
+        # The rows link to their cases by this prefix and the id: one reverse() for the page, not one a row.
+        detail_prefix = reverse("pua:case_detail", kwargs={"pk": 0}).removesuffix("0/")
         return render(
             request,
             self.template_name,
@@ -106,6 +133,7 @@ class CaseListView(RoleRequiredMixin, View):
                 "export_query": _with(query),
                 "clear_search_query": _with(query, search=""),
                 "columns": columns(query, current),
+                "detail_prefix": detail_prefix,
             },
         )
 

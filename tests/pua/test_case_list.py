@@ -126,6 +126,16 @@ def test_filters(caseworker_irsina, supervisor_irsina, desk_irsina):
     assert next(iter(case_list(caseworker_irsina, {"domain": "housing"}))).need_domains == ["housing"]
 
 
+def test_each_row_links_to_its_case(client_for, caseworker_irsina, desk_irsina, settings):
+    cases = [make_case(desk_irsina, caseworker_irsina, given=given, family="Diallo") for given in ("Awa", "Moussa")]
+    body = client_for(caseworker_irsina).get(reverse("pua:case_list")).content.decode()
+    for case in cases:
+        assert f'<a href="{reverse("pua:case_detail", kwargs={"pk": case.pk})}">{case.number}</a>' in body
+    settings.LANGUAGE_CODE = "it"
+    body = client_for(caseworker_irsina).get(reverse("pua:case_list")).content.decode()
+    assert f'href="{reverse("pua:case_detail", kwargs={"pk": cases[0].pk})}"' in body
+
+
 def test_filters_through_the_page(client_for, caseworker_irsina, desk_irsina):
     closed = make_case(desk_irsina, caseworker_irsina, given="Ali", family="Hassan")
     still_open = make_case(desk_irsina, caseworker_irsina, given="Sara", family="Tesfay")
@@ -152,6 +162,30 @@ def test_search_keeps_the_name_out_of_the_url(client_for, caseworker_irsina, des
     assert other.number not in export.content.decode()
     # Another user cannot reuse the key: it lives in the searcher's session.
     assert AuditEvent.objects.get(action="case.export").details["searched"] is True
+
+
+def test_a_searched_page_brings_its_rows_and_their_total_in_one_query(client_for, caseworker_irsina, desk_irsina):
+    for i in range(27):
+        make_case(desk_irsina, caseworker_irsina, given="Mohamed", family=f"Diallo{chr(97 + i)}")
+    make_case(desk_irsina, caseworker_irsina, given="Sara", family="Tesfay")
+    client = client_for(caseworker_irsina)
+    location = client.post(reverse("pua:case_list"), {"q": "Muhammad", "query": ""})["Location"]
+    client.get(location)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(location)
+    assert first.context["page"].paginator.count == 27
+    assert len(numbers(first)) == 25
+    assert not [q for q in queries if "COUNT(*)" in q["sql"].upper() and "OVER" not in q["sql"].upper()]
+    assert len(queries) <= 9
+    second = client.get(location + "&page=2")
+    assert (second.context["page"].number, len(numbers(second))) == (2, 2)
+    assert set(numbers(first)).isdisjoint(numbers(second))
+    past_the_end = client.get(location + "&page=9")  # shows the last page, as unsearched lists do
+    assert past_the_end.context["page"].number == 2
+    none = client.post(reverse("pua:case_list"), {"q": "Zzyzx Qwerty", "query": ""})["Location"]
+    empty = client.get(none)
+    assert empty.context["page"].paginator.count == 0
+    assert "No cases match." in empty.content.decode()
 
 
 def test_sorting(client_for, caseworker_irsina, desk_irsina):

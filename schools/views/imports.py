@@ -1,0 +1,7 @@
+"""Pages of Action 1: imports. Its urlpatterns are collected by schools/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

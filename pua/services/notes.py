@@ -1,8 +1,9 @@
-"""Case notes: written encrypted (the field does it), read under two rules, each read audited.
+"""Case notes: written encrypted (the field does it), read under two rules, every read audited.
 
 - A restricted note is read only by the case's caseworker and the supervisors of the case's desk.
 - A health or legal-status note is read only with data-protection training in force.
-Others see that the note exists (kind, author, date), never its text."""
+Others see that the note exists (kind, author, date), never its text. A page that shows notes writes
+one audit record for the whole page, listing the notes whose text it showed (shown_notes_details)."""
 
 from __future__ import annotations
 
@@ -43,16 +44,25 @@ class NoteForReader:
 
 
 def read_notes(*, case: Case, user: Any, trained: bool | None = None) -> list[NoteForReader]:
-    """The case's notes as `user` may see them; every note whose text is shown is an audited read."""
+    """The case's notes as `user` may see them. The caller that shows them audits the read, with
+    shown_notes_details(notes) in its record."""
     if trained is None:
         trained = has_valid_data_protection(user)
-    notes = []
-    for note in case.notes.select_related("author"):
-        readable = may_read(note, case, user, trained=trained)
-        if readable:
-            audit.record(user, "note.view", note, organisation=case.desk, case=case.pk)
-        notes.append(NoteForReader(note=note, readable=readable))
-    return notes
+    return [
+        NoteForReader(note=note, readable=may_read(note, case, user, trained=trained))
+        for note in case.notes.select_related("author")
+    ]
+
+
+def shown_notes_details(notes: list[NoteForReader]) -> dict[str, Any]:
+    """For the audit record of a page: the ids of the notes whose text it showed, and whether
+    restricted or health/legal-status ones were among them (ids and flags, never text)."""
+    shown = [item.note for item in notes if item.readable]
+    return {
+        "notes": [note.pk for note in shown],
+        "restricted_notes": any(note.restricted for note in shown),
+        "health_or_legal_notes": any(note.kind in SENSITIVE_KINDS for note in shown),
+    }
 
 
 @transaction.atomic

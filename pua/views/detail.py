@@ -24,7 +24,7 @@ from django.views.generic import DetailView
 
 from aipim.accounts.models import PUA_ROLES
 from aipim.core import audit
-from aipim.core.scoping import AuditedObjectMixin, get_for_user_or_404
+from aipim.core.scoping import get_for_user_or_404
 from aipim.core.views import RoleRequiredMixin
 from pua.forms.detail import (
     ActionDoneForm,
@@ -125,9 +125,12 @@ def to_assign(case: Case, tasks: list[Task], goals: list[Goal]) -> int:
 
 
 def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
-    """Everything the case page shows; `forms` replaces a blank form with a bound one after an error."""
+    """Everything the case page shows, and the page's one audit record (`case.view`, with the ids of
+    the notes whose text it shows); `forms` replaces a blank form with a bound one after an error."""
     user = request.user
     trained = has_valid_data_protection(user)
+    notes = note_services.read_notes(case=case, user=user, trained=trained)
+    audit.record(user, "case.view", case, organisation=case.desk, **note_services.shown_notes_details(notes))
     works_on = can_write_case(user, case)
     manages = manages_case(case, user)
     latest = (
@@ -162,7 +165,7 @@ def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
         "goals": goals,
         "tasks": tasks,
         "to_assign": to_assign(case, tasks, goals),
-        "notes": note_services.read_notes(case=case, user=user, trained=trained),
+        "notes": notes,
         "today": timezone.localdate(),
         "partials": CASE_PARTIALS,
     }
@@ -178,7 +181,7 @@ def case_page_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
     return context
 
 
-class CaseDetailView(RoleRequiredMixin, AuditedObjectMixin, DetailView):
+class CaseDetailView(RoleRequiredMixin, DetailView):
     roles = PUA_ROLES
     model = Case
     template_name = "pua/case/case_detail.html"
@@ -206,7 +209,6 @@ class CaseChangeView(RoleRequiredMixin, View):
         return case
 
     def invalid(self, case: Case, form: Any) -> HttpResponse:
-        audit.record(self.request.user, "case.view", case)
         return render(
             self.request,
             "pua/case/case_detail.html",

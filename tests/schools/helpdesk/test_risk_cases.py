@@ -1,0 +1,102 @@
+"""From signal to action: a high-risk signal opens one support case per student, with a deadline
+to act and a draft message to the family in their language."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from aipim.core.models import AuditEvent
+from schools.models import FamilyMessage, RiskSettings, SupportCase
+from schools.services.helpdesk import add_action, open_case_from_risk
+from schools.services.interventions import create_intervention
+from schools.services.messages import ensure_regional_templates
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_high_signal_opens_a_case_with_a_deadline_and_an_arabic_draft(
+    student_potenza, high_signal, operator_school_potenza, desk_potenza
+):
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=operator_school_potenza)
+
+    assert case.origin == SupportCase.Origin.RISK and case.status == SupportCase.Status.OPEN
+    assert case.origin_signal == high_signal
+    assert list(case.students.all()) == [student_potenza]
+    assert case.help_desk == desk_potenza
+    assert case.referent == student_potenza.referent
+    assert case.act_by == timezone.localdate() + datetime.timedelta(days=7)
+    assert case.acted_at is None
+    message = FamilyMessage.objects.get(student=student_potenza)
+    assert message.status == FamilyMessage.Status.DRAFT
+    assert message.language == "ar"
+    assert message.template.code == "risk"
+    assert "Amina Haddad" in message.body and "عائلتنا الكريمة" in message.body
+    assert message.channel == FamilyMessage.Channel.EMAIL  # address and consent to messages
+    assert AuditEvent.objects.filter(action="supportcase.open", object_id=str(case.pk)).exists()
+
+
+def test_it_is_idempotent_while_the_case_is_open(student_potenza, high_signal, operator_school_potenza):
+    first = open_case_from_risk(student=student_potenza, signal=high_signal, by=operator_school_potenza)
+    second = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    assert first == second
+    assert SupportCase.objects.count() == 1
+    assert FamilyMessage.objects.count() == 1
+
+
+def test_a_closed_risk_case_lets_a_new_one_open(student_potenza, high_signal, operator_school_potenza):
+    from schools.services.helpdesk import close_case
+
+    first = open_case_from_risk(student=student_potenza, signal=high_signal, by=operator_school_potenza)
+    close_case(case=first, note="Attendance back to normal", by=operator_school_potenza)
+    second = open_case_from_risk(student=student_potenza, signal=high_signal, by=operator_school_potenza)
+    assert second != first and second.status == SupportCase.Status.OPEN
+
+
+def test_the_deadline_follows_the_schools_setting(student_potenza, high_signal, school_potenza):
+    RiskSettings.objects.create(school=school_potenza, act_within_days=3)
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    assert case.act_by == timezone.localdate() + datetime.timedelta(days=3)
+
+
+def test_without_a_user_the_case_is_recorded_as_opened_by_the_referent(
+    student_potenza, high_signal, operator_school_potenza
+):
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    assert case.opened_by == operator_school_potenza
+    event = AuditEvent.objects.get(action="supportcase.open", object_id=str(case.pk))
+    assert event.user is None  # the system did it
+
+
+def test_the_regional_templates_are_created_when_missing(student_potenza, high_signal):
+    open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    assert ensure_regional_templates() == 0
+
+
+def test_the_first_action_marks_the_case_as_acted_on(student_potenza, high_signal, operator_school_potenza):
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=operator_school_potenza)
+    add_action(case=case, title="Call the family", by=operator_school_potenza, owner=operator_school_potenza)
+    case.refresh_from_db()
+    first = case.acted_at
+    assert first is not None
+    add_action(case=case, title="Meet the class council", by=operator_school_potenza)
+    case.refresh_from_db()
+    assert case.acted_at == first
+
+
+def test_an_intervention_on_the_case_marks_it_as_acted_on_and_remembers_the_signal(
+    student_potenza, high_signal, operator_school_potenza
+):
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=operator_school_potenza)
+    intervention = create_intervention(
+        student=student_potenza,
+        kind="tutoring",
+        starts_on=timezone.localdate(),
+        by=operator_school_potenza,
+        support_case=case,
+    )
+    case.refresh_from_db()
+    assert case.acted_at is not None
+    assert intervention.triggered_by == high_signal

@@ -2,7 +2,7 @@
 
 Each indicator says what was measured (`value`), against what (`threshold`, from the school's
 RiskSettings), whether it triggered and how many points it adds; the level follows from the points.
-Choices made here (and shown to staff in the words of `describe`):
+Choices made here (and shown to staff, in words, by templates/schools/risk/_indicator.html):
 
 - Attendance over the last 30 and 90 days (today included), counted over the school days on which the
   student has an attendance record: a day marked `absent` is a whole day missed; a `late` or
@@ -23,12 +23,12 @@ Points per triggered indicator are fixed (`POINTS`): recent absence and failing 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 SCHOOL_DAY_HOURS = Decimal(5)
 ATTENDANCE_30_DAYS = 30
@@ -259,63 +259,3 @@ def assess(figures: Figures, thresholds: Thresholds, *, today: datetime.date) ->
 def triggered_codes(indicators: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
     """The codes that triggered, from a stored signal's `indicators` list."""
     return frozenset(i.get("code", "") for i in indicators or () if i.get("triggered"))
-
-
-def _percent(value: Any) -> str:
-    return f"{float(value) * 100:.0f} %"
-
-
-def describe(indicator: Mapping[str, Any]) -> str:
-    """One sentence a teacher understands, in the current language, from a stored indicator:
-    "Attendance in the last 30 days: 72 % (threshold 90 %)"."""
-    code = indicator.get("code", "")
-    value = indicator.get("value")
-    threshold = indicator.get("threshold")
-    label = gettext(LABELS.get(code) or str(indicator.get("label", code)))
-    if code in (Code.ATTENDANCE_30, Code.ATTENDANCE_90):
-        if value is None:
-            return gettext("%(label)s: no attendance records (threshold %(threshold)s)") % {
-                "label": label,
-                "threshold": _percent(threshold),
-            }
-        return gettext("%(label)s: %(value)s (threshold %(threshold)s)") % {
-            "label": label,
-            "value": _percent(value),
-            "threshold": _percent(threshold),
-        }
-    if code == Code.FAILING_CORE:
-        return gettext("%(label)s: %(value)s (threshold: %(threshold)s or more)") % {
-            "label": label,
-            "value": value,
-            "threshold": threshold,
-        }
-    if code == Code.BEHAVIOUR:
-        return gettext("%(label)s, a serious one counting as two: %(value)s (threshold: more than %(threshold)s)") % {
-            "label": label,
-            "value": value,
-            "threshold": threshold,
-        }
-    if code == Code.AGE_GRADE_GAP:
-        return gettext("%(label)s: %(value)s (threshold: %(threshold)s or more)") % {
-            "label": label,
-            "value": value,
-            "threshold": threshold,
-        }
-    if code == Code.RECENT_ARRIVAL:
-        if value is None:
-            return gettext("%(label)s: date of arrival not known (threshold: within %(threshold)s years)") % {
-                "label": label,
-                "threshold": threshold,
-            }
-        return gettext("%(label)s: arrived %(value)s months ago (threshold: within %(threshold)s years)") % {
-            "label": label,
-            "value": value,
-            "threshold": threshold,
-        }
-    return f"{label}: {value} ({threshold})"
-
-
-def sorted_indicators(indicators: Sequence[Mapping[str, Any]] | None) -> list[Mapping[str, Any]]:
-    """A stored list in display order (unknown codes last)."""
-    order = {code: n for n, code in enumerate(CODES)}
-    return sorted(indicators or (), key=lambda i: order.get(i.get("code", ""), len(order)))

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from schools.risk.indicators import (
@@ -16,7 +17,6 @@ from schools.risk.indicators import (
     age_grade_gap,
     assess,
     attendance_rate,
-    describe,
     evaluate,
     level_for,
     missed_fraction,
@@ -164,15 +164,30 @@ def test_points_add_up_to_high():
     assert triggered_codes(result.indicators_json()) == result.triggered_codes
 
 
+def sentence(indicator: dict) -> str:
+    return render_to_string("schools/risk/_indicator.html", {"indicator": indicator}).strip()
+
+
 def test_stored_labels_are_english_and_sentences_follow_the_language():
     indicator = by_code(Figures(days_30=25, missed_30=Decimal(7)))[Code.ATTENDANCE_30]
     assert indicator["label"] == "Attendance in the last 30 days"
     with translation.override("en"):
-        assert describe(indicator) == "Attendance in the last 30 days: 72 % (threshold 90 %)"
-        assert describe(by_code(Figures())[Code.ATTENDANCE_90]) == (
+        assert sentence(indicator) == "Attendance in the last 30 days: 72 % (threshold 90 %)"
+        assert sentence(by_code(Figures())[Code.ATTENDANCE_90]) == (
             "Attendance in the last 90 days: no attendance records (threshold 90 %)"
         )
-        assert "more than 3" in describe(by_code(Figures(minor_notes_90=4))[Code.BEHAVIOUR])
-        assert "arrived 24 months ago" in describe(
-            by_code(Figures(arrived_in_italy_on=datetime.date(2024, 3, 16)))[Code.RECENT_ARRIVAL]
+        assert sentence(
+            by_code(Figures(core_grades={"Italiano": Decimal(4), "Storia": Decimal(3)}))[Code.FAILING_CORE]
+        ) == ("Core subjects with a failing grade: 2 (threshold: 2 or more)")
+        assert sentence(by_code(Figures(minor_notes_90=4))[Code.BEHAVIOUR]) == (
+            "Behaviour notes in the last 90 days, a serious one counting as two: 4 (threshold: more than 3)"
+        )
+        assert sentence(by_code(Figures(age_grade_gap=1))[Code.AGE_GRADE_GAP]) == (
+            "Years older than the usual age of the class: 1 (threshold: 2 or more)"
+        )
+        assert sentence(by_code(Figures(arrived_in_italy_on=datetime.date(2024, 3, 16)))[Code.RECENT_ARRIVAL]) == (
+            "Recent arrival in Italy: arrived 24 months ago (threshold: within 2 years)"
+        )
+        assert sentence(by_code(Figures())[Code.RECENT_ARRIVAL]) == (
+            "Recent arrival in Italy: date of arrival not known (threshold: within 2 years)"
         )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from schools.importing.values import fold
@@ -21,10 +21,10 @@ KINDS = (ATTENDANCE, RESULTS, BEHAVIOUR)
 @dataclass(frozen=True)
 class Field:
     name: str
-    label: Promise
+    label: Any  # a lazy translation
     required: bool
     synonyms: tuple[str, ...]
-    help_text: Promise | str = ""
+    help_text: Any = ""
 
 
 REGISTER_ID = Field(

@@ -47,6 +47,7 @@ MESSAGES: dict[str, Promise] = {
     "severity_unknown": _("'%(value)s' is not a severity: write 'lieve' (minor) or 'grave' (serious)"),
     "too_long": _("the text in '%(column)s' is longer than %(limit)s characters"),
     "duplicate": _("the same record as row %(other)s, with different values"),
+    "more_errors": _("%(count)s more rows with errors are not listed"),
 }
 ROW_MESSAGE = _("Row %(row)s: %(problem)s")
 

@@ -1,0 +1,591 @@
+"""Imports from electronic registers: upload → mapping → preview (nothing saved) → confirm → one
+atomic, idempotent write.
+
+The file is kept in private storage and read again at each step (the preview and the write check it
+in full), so the write sees the school's students as they are when it runs. Records are upserted by
+their natural key (attendance: student + date; results: student + subject + date; behaviour notes:
+student + date + text hash): COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT
+that changes only rows whose values differ. So the same file twice adds nothing, and a changed
+value updates its record. Files over LARGE_IMPORT_ROWS rows are written by a Celery task that
+reports its progress in RegisterImport.rows_done."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import InterfaceError, OperationalError, connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aipim.accounts.models import Role
+from aipim.core import audit
+from aipim.core.storage import private_storage_proxy
+from schools.importing.mapping import mapping_problems, usable_saved_mapping
+from schools.importing.readers import open_table
+from schools.importing.validation import Validated, record_dict, validate
+from schools.importing.values import describe
+from schools.models import (
+    AttendanceRecord,
+    BehaviourNote,
+    ColumnMapping,
+    RegisterImport,
+    RegisterKind,
+    ResultRecord,
+    Student,
+    register_import_path,
+)
+
+logger = logging.getLogger(__name__)
+
+# Above this many rows the write goes to a Celery task, with progress on the import's page.
+LARGE_IMPORT_ROWS = 5_000
+PROGRESS_EVERY = 2_000
+SAMPLE_ROWS = 20
+Status = RegisterImport.Status
+
+
+class ImportRefused(Exception):
+    """A step the import cannot take now; the message is fit for the operator."""
+
+
+class TransientImportError(Exception):
+    """The database went away or a lock could not be had: the task tries again later."""
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def can_import(user: Any, school_id: int) -> bool:
+    """Help-desk operators of the school import; school staff may only look."""
+    return school_id in user.organisation_ids(Role.SCHOOL_OPERATOR)
+
+
+def require_operator(user: Any, school_id: int) -> None:
+    if not can_import(user, school_id):
+        raise PermissionDenied
+
+
+# --- the stored file ---------------------------------------------------------------------------
+
+
+def import_storage() -> Any:
+    """Private storage as configured now (tests move it), like pua.services.documents."""
+    return private_storage_proxy
+
+
+def read_file(register_import: RegisterImport) -> bytes:
+    with import_storage().open(register_import.file.name, "rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def file_headers(register_import: RegisterImport) -> list[str]:
+    table = open_table(read_file(register_import))
+    table.close()
+    return table.headers
+
+
+def students_by_register_id(school_id: int) -> dict[str, int]:
+    """{register id: student id} of every pupil of the school who has one (those who left too:
+    their past records may still come in an export)."""
+    return dict(Student.objects.filter(school_id=school_id).exclude(register_id="").values_list("register_id", "pk"))
+
+
+def validate_file(
+    register_import: RegisterImport,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    limit: int | None = None,
+) -> Validated:
+    table = open_table(read_file(register_import))
+    try:
+        if limit is not None:
+            table.rows = itertools.islice(table.rows, limit)
+        return validate(
+            register_import.kind,
+            table,
+            mapping if mapping is not None else register_import.mapping,
+            students_by_register_id(register_import.school_id),
+            today=timezone.localdate(),
+            progress=progress,
+            progress_every=PROGRESS_EVERY,
+        )
+    finally:
+        table.close()
+
+
+# --- counts and errors as kept on the import ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    new: int
+    changed: int
+    unchanged: int
+    errors: int
+
+
+def error_rows(errors: Iterable[Mapping[str, Any]]) -> int:
+    rows: set[int] = set()
+    more = 0
+    for error in errors:
+        if error.get("code") == "more_errors":
+            more += int(error["params"]["count"])
+        elif error.get("row") is not None:
+            rows.add(error["row"])
+    return len(rows) + more
+
+
+def counts(register_import: RegisterImport) -> Counts:
+    """What the preview found, or what the import did: each row of the file in one of four groups."""
+    errors = error_rows(register_import.errors)
+    new, unchanged = register_import.rows_created, register_import.rows_unchanged
+    changed = max(0, register_import.rows_total - new - unchanged - errors)
+    return Counts(register_import.rows_total, new, changed, unchanged, errors)
+
+
+def stored_errors(validated: Validated) -> list[dict[str, Any]]:
+    """The errors kept with the import; rows beyond those kept are counted in one last entry."""
+    errors = [error.as_dict() for error in validated.errors]
+    more = validated.error_rows - len({error.row for error in validated.errors})
+    if more > 0:
+        params = {"count": str(more)}
+        errors.append(
+            {
+                "row": None,
+                "column": "",
+                "code": "more_errors",
+                "params": params,
+                "message": describe("more_errors", params),
+            }
+        )
+    return errors
+
+
+def error_messages(register_import: RegisterImport) -> list[dict[str, Any]]:
+    """The kept errors, each said again in the reader's language."""
+    return [
+        {**error, "message": describe(error["code"], error.get("params", {}), error.get("row"))}
+        if error.get("code")
+        else error
+        for error in register_import.errors
+    ]
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def upload_import(*, school: Any, kind: str, data: bytes, original_name: str, by: Any) -> RegisterImport:
+    """Keep an uploaded file (already checked by content, schools.forms.imports) for its preview."""
+    require_operator(by, school.pk)
+    if kind not in RegisterKind.values:
+        raise ImportRefused(_("Unknown kind of import."))
+    # Browsers may send a path; keep the last part only, and never use it in the stored path.
+    name = PurePath((original_name or "register").replace("\\", "/")).name[:200]
+    register_import = RegisterImport(
+        school=school,
+        kind=kind,
+        original_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_by=by,
+    )
+    register_import.file.name = import_storage().save(register_import_path(register_import, name), ContentFile(data))
+    register_import.save()
+    audit.record(by, "registerimport.upload", register_import, organisation=school, size=len(data), kind=kind)
+    return register_import
+
+
+def initial_mapping(register_import: RegisterImport, headers: list[str]) -> dict[str, str]:
+    """The mapping to offer: the one chosen for this import, else the school's saved one (where its
+    columns are in this file), completed by the guess from the header names."""
+    if register_import.mapping:
+        return usable_saved_mapping(register_import.kind, register_import.mapping, headers)
+    saved = ColumnMapping.objects.filter(school_id=register_import.school_id, kind=register_import.kind).first()
+    return usable_saved_mapping(register_import.kind, saved.mapping if saved else None, headers)
+
+
+def same_file_imported(register_import: RegisterImport) -> RegisterImport | None:
+    """An earlier import of the very same file at this school, if any (importing it again adds nothing)."""
+    return (
+        RegisterImport.objects.filter(
+            school_id=register_import.school_id, sha256=register_import.sha256, status=Status.DONE
+        )
+        .exclude(pk=register_import.pk)
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def preview_import(*, register_import: RegisterImport, mapping: Mapping[str, str], by: Any) -> Counts:
+    """Check every row with `mapping` and count what the import would do; nothing is saved but the
+    mapping, the counts and the errors on the import itself."""
+    require_operator(by, register_import.school_id)
+    if register_import.status not in (Status.UPLOADED, Status.PREVIEWED):
+        raise ImportRefused(_("This import has already been confirmed."))
+    mapping = {name: header for name, header in mapping.items() if header}
+    problems = mapping_problems(register_import.kind, mapping)
+    if problems:
+        raise ImportRefused(" ".join(problems))
+    validated = validate_file(register_import, mapping)
+    with transaction.atomic():
+        new, changed = _compare(register_import.kind, validated)
+        register_import.mapping = mapping
+        register_import.status = Status.PREVIEWED
+        register_import.rows_total = validated.rows_total
+        register_import.rows_done = 0
+        register_import.rows_created = new
+        register_import.rows_unchanged = len(validated.records) - new - changed + validated.repeated
+        register_import.errors = stored_errors(validated)
+        register_import.failure = ""
+        register_import.save()
+        result = counts(register_import)
+        audit.record(
+            by, "registerimport.preview", register_import, organisation=register_import.school, **_audit(result)
+        )
+    return result
+
+
+def confirm_import(*, register_import: RegisterImport, by: Any) -> RegisterImport:
+    """Save the mapping for the school and run the import: here for a small file, in a Celery task for
+    a large one. Refused while the preview shows errors."""
+    with transaction.atomic():
+        locked = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+        require_operator(by, locked.school_id)
+        if locked.status != Status.PREVIEWED:
+            raise ImportRefused(_("Only an import that has been previewed, and not yet confirmed, can be confirmed."))
+        if locked.errors:
+            raise ImportRefused(
+                _("The preview found rows with errors: correct the file or the columns, then preview it again.")
+            )
+        ColumnMapping.objects.update_or_create(
+            school_id=locked.school_id, kind=locked.kind, defaults={"mapping": locked.mapping, "updated_by": by}
+        )
+        locked.status = Status.CONFIRMED
+        locked.confirmed_by = by
+        locked.confirmed_at = timezone.now()
+        locked.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        audit.record(by, "registerimport.confirm", locked, organisation=locked.school, **_audit(counts(locked)))
+        large = locked.rows_total > LARGE_IMPORT_ROWS
+        if large:
+            from schools.tasks_imports import run_register_import
+
+            transaction.on_commit(lambda: run_register_import.delay(locked.pk))
+    if not large:
+        return run_import(import_id=locked.pk)
+    return locked
+
+
+def run_import(*, import_id: int) -> RegisterImport:
+    """Check the file again and write all its records in one transaction, or none. Idempotent: a
+    second run of a finished import does nothing. Database outages raise TransientImportError (the
+    task retries); any other failure is kept on the import (status failed, with the reason)."""
+    with transaction.atomic():
+        register_import = RegisterImport.objects.select_for_update().get(pk=import_id)
+        if register_import.status not in (Status.CONFIRMED, Status.RUNNING):
+            return register_import
+        register_import.status = Status.RUNNING
+        register_import.rows_done = 0
+        register_import.failure = ""
+        register_import.save(update_fields=["status", "rows_done", "failure"])
+
+    def progress(rows: int) -> None:
+        # Outside the write's transaction, so that the page sees it while the file is read.
+        RegisterImport.objects.filter(pk=import_id).update(rows_done=rows)
+
+    try:
+        validated = validate_file(register_import, progress=progress)
+        if not validated.ok:
+            return _fail(
+                import_id,
+                _(
+                    "The file no longer passes the checks (students may have changed since the preview); nothing was saved."
+                ),
+                errors=stored_errors(validated),
+            )
+        with transaction.atomic():
+            locked = RegisterImport.objects.select_for_update().get(pk=import_id)
+            if locked.status == Status.DONE:  # another worker finished it meanwhile
+                return locked
+            created, updated, touched = _write(locked.kind, validated, source_id=import_id)
+            locked.status = Status.DONE
+            locked.rows_total = validated.rows_total
+            locked.rows_done = validated.rows_total
+            locked.rows_created = created
+            locked.rows_unchanged = len(validated.records) - created - updated + validated.repeated
+            locked.errors = []
+            locked.finished_at = timezone.now()
+            locked.save()
+            audit.record(
+                locked.confirmed_by,
+                "registerimport.import",
+                locked,
+                organisation=locked.school,
+                **_audit(counts(locked)),
+            )
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("Register import %s interrupted, to be retried: %s", import_id, error)
+        raise TransientImportError(str(error)) from error
+    except Exception as error:
+        logger.exception("Register import %s failed", import_id)
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return _fail(import_id, _("The import stopped and nothing was saved: %(error)s") % {"error": first_line})
+    if touched:
+        _recompute_risk(touched)
+    return locked
+
+
+def mark_failed(*, import_id: int, reason: str) -> RegisterImport:
+    """For the task, when it gives up retrying."""
+    return _fail(import_id, reason)
+
+
+def _fail(import_id: int, reason: str, errors: list[dict[str, Any]] | None = None) -> RegisterImport:
+    with transaction.atomic():
+        register_import = RegisterImport.objects.select_for_update().get(pk=import_id)
+        register_import.status = Status.FAILED
+        register_import.failure = reason
+        register_import.finished_at = timezone.now()
+        fields = ["status", "failure", "finished_at"]
+        if errors is not None:
+            register_import.errors = errors
+            fields.append("errors")
+        register_import.save(update_fields=fields)
+        audit.record(
+            register_import.confirmed_by, "registerimport.fail", register_import, organisation=register_import.school
+        )
+    return register_import
+
+
+def _recompute_risk(student_ids: Iterable[int]) -> None:
+    """The early warning follows every import. The import is done whatever happens here: a failure
+    is logged, and the nightly run recomputes everyone anyway."""
+    from schools.services.risk import recompute_students
+
+    try:
+        recompute_students(student_ids=sorted(student_ids))
+    except Exception:
+        logger.exception("Risk recomputation after an import failed")
+
+
+def _audit(result: Counts) -> dict[str, Any]:
+    return {
+        "rows": result.total,
+        "new": result.new,
+        "changed": result.changed,
+        "unchanged": result.unchanged,
+        "errors": result.errors,
+    }
+
+
+# --- the bulk SQL ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    table: str
+    # (column, SQL type) of the staging table, in the order of validation.RECORD_COLUMNS.
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    compared: tuple[str, ...]  # a difference in these is a change
+    updated: tuple[str, ...]  # written on a change
+
+
+TARGETS = {
+    RegisterKind.ATTENDANCE: Target(
+        AttendanceRecord._meta.db_table,
+        (
+            ("student_id", "bigint"),
+            ("date", "date"),
+            ("status", "varchar(10)"),
+            ("absent_hours", "numeric(4,1)"),
+            ("justified", "boolean"),
+        ),
+        ("student_id", "date"),
+        ("status", "absent_hours", "justified"),
+        ("status", "absent_hours", "justified"),
+    ),
+    RegisterKind.RESULTS: Target(
+        ResultRecord._meta.db_table,
+        (
+            ("student_id", "bigint"),
+            ("date", "date"),
+            ("subject", "varchar(80)"),
+            ("grade", "numeric(4,2)"),
+            ("is_core_subject", "boolean"),
+            ("term", "varchar(20)"),
+        ),
+        ("student_id", "subject", "date"),
+        ("grade", "is_core_subject", "term"),
+        ("grade", "is_core_subject", "term"),
+    ),
+    RegisterKind.BEHAVIOUR: Target(
+        BehaviourNote._meta.db_table,
+        (
+            ("student_id", "bigint"),
+            ("date", "date"),
+            ("severity", "varchar(8)"),
+            ("text", "text"),
+            ("text_hash", "varchar(64)"),
+        ),
+        ("student_id", "date", "text_hash"),
+        ("severity",),
+        ("severity", "text"),
+    ),
+}
+STAGE = "schools_import_stage"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return str(value)  # int, Decimal, date (ISO format)
+
+
+def _copy_text(kind: str, records: Iterable[tuple[Any, ...]], *, encrypt: bool) -> io.StringIO:
+    """The records as COPY text. Attendance, the bulk of any register, takes a faster path."""
+    buffer = io.StringIO()
+    if kind == RegisterKind.ATTENDANCE:
+        buffer.writelines(
+            f"{student}\t{date}\t{status}\t{hours}\t{'t' if justified else 'f'}\n"
+            for student, date, status, hours, justified in records
+        )
+    else:
+        text_field = BehaviourNote._meta.get_field("text")
+        for record in records:
+            values = list(record)
+            if kind == RegisterKind.BEHAVIOUR:
+                # Encrypted at rest: the cipher text goes to the database, the preview needs none.
+                values[3] = text_field.get_db_prep_value(values[3], connection) if encrypt else ""
+            buffer.write("\t".join(_copy_value(value) for value in values) + "\n")
+    buffer.seek(0)
+    return buffer
+
+
+def _stage(kind: str, validated: Validated, *, encrypt: bool) -> Target:
+    """COPY the records into a temporary table that goes with the transaction."""
+    target = TARGETS[RegisterKind(kind)]
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in target.columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({columns}) ON COMMIT DROP")
+        buffer = _copy_text(kind, validated.records.values(), encrypt=encrypt)
+        cursor.copy_expert(  # type: ignore[attr-defined]
+            f"COPY {STAGE} ({', '.join(name for name, _type in target.columns)}) FROM STDIN", buffer
+        )
+        if len(validated.records) > 1_000:
+            cursor.execute(f"ANALYZE {STAGE}")
+    return target
+
+
+def _compare(kind: str, validated: Validated) -> tuple[int, int]:
+    """(new, changed) records against those already saved. Call inside a transaction."""
+    if not validated.records:
+        return 0, 0
+    target = _stage(kind, validated, encrypt=False)
+    join = " AND ".join(f"r.{column} = s.{column}" for column in target.key)
+    saved = ", ".join(f"r.{column}" for column in target.compared)
+    incoming = ", ".join(f"s.{column}" for column in target.compared)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE r.id IS NULL),"  # noqa: S608 - names from TARGETS, no input
+            f" count(*) FILTER (WHERE r.id IS NOT NULL AND ({saved}) IS DISTINCT FROM ({incoming}))"
+            f" FROM {STAGE} s LEFT JOIN {target.table} r ON {join}"
+        )
+        new, changed = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {STAGE}")
+    return new, changed
+
+
+def _write(kind: str, validated: Validated, *, source_id: int) -> tuple[int, int, set[int]]:
+    """Upsert the records: (created, updated, ids of the students whose records were written).
+    Unchanged records are not touched (their source stays the import that wrote them)."""
+    if not validated.records:
+        return 0, 0, set()
+    target = _stage(kind, validated, encrypt=True)
+    names = [name for name, _type in target.columns]
+    columns = ", ".join(names)
+    assignments = ", ".join(f"{column} = EXCLUDED.{column}" for column in (*target.updated, "source_id"))
+    saved = ", ".join(f"r.{column}" for column in target.compared)
+    incoming = ", ".join(f"EXCLUDED.{column}" for column in target.compared)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH written AS ("  # noqa: S608 - names from TARGETS, no input
+            f" INSERT INTO {target.table} AS r ({columns}, source_id)"
+            f" SELECT {columns}, %s FROM {STAGE}"
+            f" ON CONFLICT ({', '.join(target.key)}) DO UPDATE SET {assignments}"
+            f" WHERE ({saved}) IS DISTINCT FROM ({incoming})"
+            f" RETURNING r.student_id, (xmax = 0) AS inserted)"
+            f" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
+            f" coalesce(array_agg(DISTINCT student_id), '{{}}') FROM written",
+            [source_id],
+        )
+        created, updated, touched = cursor.fetchone()
+    return created, updated, set(touched)
+
+
+# --- the preview's sample --------------------------------------------------------------------------
+
+
+@dataclass
+class SampleRow:
+    row: int
+    student: Student | None
+    values: dict[str, Any]
+    state: str  # new, changed, unchanged
+
+
+def sample_rows(register_import: RegisterImport, limit: int = SAMPLE_ROWS) -> list[SampleRow]:
+    """The first rows of the file as they will be saved, each marked new, changed or unchanged."""
+    if not register_import.mapping:
+        return []
+    validated = validate_file(register_import, limit=limit * 3)
+    items = list(validated.records.items())[:limit]
+    if not items:
+        return []
+    kind = register_import.kind
+    student_ids = {record[0] for _key, record in items}
+    students = Student.objects.filter(pk__in=student_ids).select_related("person").in_bulk()
+    model: type[models.Model] = {
+        RegisterKind.ATTENDANCE: AttendanceRecord,
+        RegisterKind.RESULTS: ResultRecord,
+        RegisterKind.BEHAVIOUR: BehaviourNote,
+    }[RegisterKind(kind)]
+    target = TARGETS[RegisterKind(kind)]
+    dates = {record[1] for _key, record in items}
+    saved = {
+        tuple(values[column] for column in target.key): tuple(values[column] for column in target.compared)
+        for values in model._default_manager.filter(student_id__in=student_ids, date__in=dates).values(
+            *target.key, *target.compared
+        )
+    }
+    rows = []
+    for key, record in items:
+        values = record_dict(kind, record)
+        natural = tuple(values[column] for column in target.key)
+        compared = tuple(values[column] for column in target.compared)
+        state = "new" if natural not in saved else ("unchanged" if saved[natural] == compared else "changed")
+        rows.append(SampleRow(validated.row_of[key], students.get(record[0]), values, state))
+    return rows
+
+
+def is_large(register_import: RegisterImport) -> bool:
+    return register_import.rows_total > LARGE_IMPORT_ROWS

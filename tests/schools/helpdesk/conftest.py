@@ -46,3 +46,55 @@ def high_signal(student_potenza: Student) -> RiskSignal:
         indicators=[],
         previous_level=RiskLevel.MEDIUM,
     )
+
+
+@pytest.fixture
+def potenza_records(
+    student_potenza, desk_potenza, operator_school_potenza, regional_templates, high_signal
+) -> dict[str, object]:
+    """One of each record at IC Potenza: a booked slot, a walk-in, a support case with a note and
+    an action, an intervention and a family message."""
+    from schools.services import helpdesk, interventions, messages
+
+    now = timezone.now().replace(microsecond=0)
+    slot = helpdesk.create_slot(
+        desk=desk_potenza,
+        starts_at=now + datetime.timedelta(days=1),
+        ends_at=now + datetime.timedelta(days=1, minutes=30),
+        mediator_name="Samira Benali",
+        language="ar",
+        by=operator_school_potenza,
+    )
+    helpdesk.book_slot(slot=slot, by=operator_school_potenza, student=student_potenza)
+    walk_in = helpdesk.log_walk_in(
+        desk=desk_potenza,
+        at=now - datetime.timedelta(hours=1),
+        topic="enrolment",
+        by=operator_school_potenza,
+        student=student_potenza,
+        language="ar",
+        notes="Asked about the school bus",
+    )
+    case = helpdesk.open_case(
+        school=student_potenza.school, students=[student_potenza], title="Haddad family", by=operator_school_potenza
+    )
+    helpdesk.add_case_note(case=case, body="The mother works nights.", by=operator_school_potenza)
+    action = helpdesk.add_action(case=case, title="Call the family", by=operator_school_potenza)
+    intervention = interventions.create_intervention(
+        student=student_potenza,
+        kind="tutoring",
+        starts_on=timezone.localdate(),
+        by=operator_school_potenza,
+        support_case=case,
+    )
+    message = messages.draft_message(student=student_potenza, template_code="meeting", by=operator_school_potenza)
+    return {
+        "desk": desk_potenza,
+        "slot": slot,
+        "walk_in": walk_in,
+        "case": case,
+        "action": action,
+        "intervention": intervention,
+        "message": message,
+        "student": student_potenza,
+    }

@@ -50,7 +50,7 @@ REGISTER_ID = Field(
 )
 STUDENT_NAME = Field(
     "student_name",
-    _("Student's name (only shown, never saved)"),
+    _("Student's name (to check the register id; not saved)"),
     False,
     ("alunno", "studente", "cognome e nome", "nome e cognome", "nominativo", "student", "pupil", "name", "nome"),
 )

@@ -33,6 +33,7 @@ from schools.importing.mapping import mapping_problems, usable_saved_mapping
 from schools.importing.readers import open_table
 from schools.importing.validation import Validated, record_dict, validate
 from schools.importing.values import describe
+from schools.importing.values import text as cell_text
 from schools.models import (
     AttendanceRecord,
     BehaviourNote,
@@ -105,12 +106,9 @@ def validate_file(
     mapping: Mapping[str, str] | None = None,
     *,
     progress: Callable[[int], None] | None = None,
-    limit: int | None = None,
 ) -> Validated:
     table = open_table(read_file(register_import))
     try:
-        if limit is not None:
-            table.rows = itertools.islice(table.rows, limit)
         return validate(
             register_import.kind,
             table,
@@ -174,13 +172,18 @@ def stored_errors(validated: Validated) -> list[dict[str, Any]]:
 
 
 def error_messages(register_import: RegisterImport) -> list[dict[str, Any]]:
-    """The kept errors, each said again in the reader's language."""
-    return [
-        {**error, "message": describe(error["code"], error.get("params", {}), error.get("row"))}
-        if error.get("code")
-        else error
-        for error in register_import.errors
-    ]
+    """The kept errors, each said again in the reader's language (`problem`: without the row number)."""
+    said = []
+    for error in register_import.errors:
+        if error.get("code"):
+            params = error.get("params", {})
+            error = {
+                **error,
+                "message": describe(error["code"], params, error.get("row")),
+                "problem": describe(error["code"], params),
+            }
+        said.append(error)
+    return said
 
 
 # --- steps ---------------------------------------------------------------------------------------
@@ -549,19 +552,34 @@ def _write(kind: str, validated: Validated, *, source_id: int) -> tuple[int, int
 class SampleRow:
     row: int
     student: Student | None
+    name_in_file: str  # to check that the register id points at the right pupil
     values: dict[str, Any]
     state: str  # new, changed, unchanged
 
 
 def sample_rows(register_import: RegisterImport, limit: int = SAMPLE_ROWS) -> list[SampleRow]:
     """The first rows of the file as they will be saved, each marked new, changed or unchanged."""
-    if not register_import.mapping:
+    mapping = register_import.mapping
+    if not mapping:
         return []
-    validated = validate_file(register_import, limit=limit * 3)
+    table = open_table(read_file(register_import))
+    try:
+        head = list(itertools.islice(table.rows, limit * 3))
+    finally:
+        table.close()
+    name_column = table.headers.index(mapping["student_name"]) if mapping.get("student_name") in table.headers else None
+    names = {
+        number: cell_text(cells[name_column]) if name_column is not None and name_column < len(cells) else ""
+        for number, cells in head
+    }
+    table.rows = iter(head)
+    kind = register_import.kind
+    validated = validate(
+        kind, table, mapping, students_by_register_id(register_import.school_id), today=timezone.localdate()
+    )
     items = list(validated.records.items())[:limit]
     if not items:
         return []
-    kind = register_import.kind
     student_ids = {record[0] for _key, record in items}
     students = Student.objects.filter(pk__in=student_ids).select_related("person").in_bulk()
     model: type[models.Model] = {
@@ -583,7 +601,8 @@ def sample_rows(register_import: RegisterImport, limit: int = SAMPLE_ROWS) -> li
         natural = tuple(values[column] for column in target.key)
         compared = tuple(values[column] for column in target.compared)
         state = "new" if natural not in saved else ("unchanged" if saved[natural] == compared else "changed")
-        rows.append(SampleRow(validated.row_of[key], students.get(record[0]), values, state))
+        number = validated.row_of[key]
+        rows.append(SampleRow(number, students.get(record[0]), names.get(number, ""), values, state))
     return rows
 
 

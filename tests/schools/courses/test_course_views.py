@@ -543,3 +543,13 @@ def test_student_page_part_lists_enrolments_with_hours(
     without_hours = render_to_string("schools/students/_courses.html", {"student": student})
     assert "Italiano per comunicare" in without_hours
     assert reverse("schools:student_courses", args=[student.pk]) in without_hours
+
+
+def test_the_student_page_shows_the_courses_part(client_for, operator_school_potenza, enrolment_potenza):
+    response = client_for(operator_school_potenza).get(
+        reverse("schools:student_detail", args=[enrolment_potenza.student_id])
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'id="student-courses-heading"' in content
+    assert "Italiano per comunicare" in content

@@ -90,6 +90,7 @@ class CourseListView(RoleRequiredMixin, View):
                 courses = courses.filter(school_year=form.cleaned_data["school_year"])
             if form.cleaned_data["kind"]:
                 courses = courses.filter(kind=form.cleaned_data["kind"])
+        totals = service.course_totals(courses)
         courses = service.with_figures(courses.select_related("school", "school_year")).order_by(
             "-starts_on", "title", "pk"
         )
@@ -104,6 +105,7 @@ class CourseListView(RoleRequiredMixin, View):
             {
                 "form": form,
                 "page": page,
+                "totals": totals,
                 "page_query": urlencode(query),
                 "can_add": bool(request.user.organisation_ids(Role.SCHOOL_OPERATOR)),  # type: ignore[union-attr]
             },

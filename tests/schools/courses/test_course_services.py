@@ -328,27 +328,3 @@ def test_a_certificate_needs_seventy_percent_of_the_planned_hours(
     if not eligible:
         assert "of the 10 planned hours" in check.reason
         assert "at least 70%" in check.reason
-
-
-def test_export_lists_the_enrolments_with_their_hours(
-    course_potenza, enrolment_potenza, make_session, staff_school_potenza
-):
-    service.record_attendance(
-        session=make_session(course_potenza, hours=2), marks={enrolment_potenza.pk: True}, by=staff_school_potenza
-    )
-    exported = service.export_courses(enrolment_potenza.student.person)["course_enrolments"]
-    assert exported == [
-        {
-            "school": "IC Potenza",
-            "course": "Italiano per comunicare",
-            "kind": "italian_l2",
-            "cefr_level": "A2",
-            "language": "",
-            "course_starts_on": course_potenza.starts_on.isoformat(),
-            "course_ends_on": course_potenza.ends_on.isoformat(),
-            "enrolled_on": course_potenza.starts_on.isoformat(),
-            "withdrawn_on": None,
-            "hours_attended": "2.00",
-            "hours_planned": 10,
-        }
-    ]

@@ -461,7 +461,7 @@ def test_course_list_runs_a_fixed_number_of_queries(
 ):
     client = client_for(operator_school_potenza)
     build_courses(make_course, school_potenza, 2, make_session)
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(18) as few:
         assert client.get(reverse("schools:course_list")).status_code == 200
     build_courses(make_course, school_potenza, 20, make_session)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -553,3 +553,23 @@ def test_the_student_page_shows_the_courses_part(client_for, operator_school_pot
     content = response.content.decode()
     assert 'id="student-courses-heading"' in content
     assert "Italiano per comunicare" in content
+
+
+def test_course_list_totals_match_its_rows(
+    client_for, operator_school_potenza, school_potenza, make_course, make_session
+):
+    build_courses(make_course, school_potenza, 4, make_session)
+    make_course(school_potenza, title="Laboratorio", kind="intercultural_lab", cefr_level="")
+    response = client_for(operator_school_potenza).get(reverse("schools:course_list"))
+    rows = list(response.context["page"].object_list)
+    totals = response.context["totals"]
+    assert totals.courses == len(rows) == 5
+    assert totals.enrolled == sum(row.enrolled for row in rows) == 4
+    assert totals.sessions == sum(row.sessions_count for row in rows) == 4
+    assert totals.hours_scheduled == sum(row.hours_scheduled for row in rows)
+    assert (totals.marks, totals.marks_present) == (4, 2)
+    assert totals.attendance_rate == 50
+    assert totals.student_hours == 4  # two students present at a 2-hour session
+    only_labs = client_for(operator_school_potenza).get(reverse("schools:course_list"), {"kind": "intercultural_lab"})
+    assert only_labs.context["totals"].courses == 1
+    assert only_labs.context["totals"].enrolled == 0

@@ -18,6 +18,7 @@ from aipim.core import audit
 from schools.models import Intervention, RiskSignal, Student, SupportCase
 from schools.services.helpdesk import mark_acted, require_school
 
+KEEP: Any = object()  # "leave this field as it is" in update_intervention
 OPEN_STATUSES = (Intervention.Status.PLANNED, Intervention.Status.IN_PROGRESS)
 # Where an intervention may go next.
 NEXT_STATUSES = {
@@ -116,13 +117,14 @@ def update_intervention(
     intervention: Intervention,
     by: Any,
     status: str,
-    owner: Any = None,
-    ends_on: datetime.date | None = None,
+    owner: Any = KEEP,
+    ends_on: Any = KEEP,
     outcome: str = "",
     outcome_note: str = "",
 ) -> Intervention:
     """Move the intervention on (planned → in progress → done, or cancelled) and record its outcome.
-    An outcome is recorded only when it is done."""
+    An outcome is recorded only when it is done. The owner and the end date stay as they are unless
+    given (None clears them)."""
     intervention = (
         Intervention.objects.select_for_update(of=("self",)).select_related("student__school").get(pk=intervention.pk)
     )
@@ -134,6 +136,10 @@ def update_intervention(
             _("An intervention that is %(current)s cannot become %(new)s.")
             % {"current": current.label, "new": Intervention.Status(status).label}
         )
+    if owner is KEEP:
+        owner = intervention.owner
+    if ends_on is KEEP:
+        ends_on = intervention.ends_on
     _check_owner(owner, school.pk)
     _check_dates(intervention.starts_on, ends_on)
     if outcome and status != Intervention.Status.DONE:

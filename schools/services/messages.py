@@ -37,6 +37,8 @@ FALLBACK_LANGUAGE = "it"
 ACK_SALT = "schools.message.acknowledge"
 PLACEHOLDERS = ("student_name", "class_name", "date", "school_name", "desk_hours", "guardian_name")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Anything in braces, for the checks: "{student_name.__class__}" is not filled, and is reported.
+BRACED = re.compile(r"\{([^{}\n]*)\}")
 
 
 def ack_link_max_age() -> datetime.timedelta:
@@ -58,7 +60,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 def unknown_placeholders(text: str) -> list[str]:
     """Placeholders in `text` that a message cannot fill (for the admin's and the draft's checks)."""
-    return sorted({name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
+    return sorted({name for name in BRACED.findall(text) if name not in PLACEHOLDERS})
 
 
 def validate_template_text(text: str) -> None:

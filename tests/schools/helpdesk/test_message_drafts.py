@@ -143,3 +143,11 @@ def test_a_guardian_of_another_student_is_refused(
             by=operator_school_potenza,
             guardian=student_matera.guardians.get(),
         )
+
+
+def test_the_checks_report_anything_in_braces_that_is_not_a_placeholder():
+    assert unknown_placeholders("{student_name} {student_name.__class__} {date:>9} {x}") == [
+        "date:>9",
+        "student_name.__class__",
+        "x",
+    ]

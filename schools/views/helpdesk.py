@@ -44,6 +44,7 @@ from schools.forms.helpdesk import (
     opening_hours_rows,
 )
 from schools.models import DeskSlot, HelpDesk, Student, SupportAction, SupportCase, WalkIn
+from schools.selectors import get_student_for_user_or_404
 from schools.services import helpdesk as service
 
 PAGE_SIZE = 25
@@ -310,6 +311,45 @@ class SlotView(RoleRequiredMixin, View):
         return redirect("schools:deskslot", pk=slot.pk)
 
 
+class StudentSlotsView(RoleRequiredMixin, View):
+    """Free slots of the student's school's desks in the next weeks, to book one for the student;
+    slots in a language of the family come first."""
+
+    roles = SCHOOL_ROLES
+    template_name = "schools/helpdesk/student_slots.html"
+    weeks = 4
+
+    def get(self, request: HttpRequest, student_pk: int) -> HttpResponse:
+        student = get_student_for_user_or_404(request.user, student_pk)  # type: ignore[arg-type]
+        now = timezone.now()
+        family_languages = {student.first_language} | {
+            language
+            for guardian in student.guardians.all()
+            for language in [guardian.person.preferred_language, *(guardian.person.languages or [])]
+        }
+        family_languages.discard("")
+        slots = list(
+            DeskSlot.objects.filter(
+                help_desk__school_id=student.school_id,
+                help_desk__active=True,
+                status=DeskSlot.Status.FREE,
+                starts_at__gte=now,
+                starts_at__lt=now + datetime.timedelta(weeks=self.weeks),
+            )
+            .select_related("help_desk")
+            .order_by("starts_at", "pk")[:200]
+        )
+        slots.sort(key=lambda slot: (slot.language not in family_languages, slot.starts_at))
+        audit.record(
+            request.user, "deskslot.list", object_type="schools.deskslot", student=student.pk, count=len(slots)
+        )
+        return render(
+            request,
+            self.template_name,
+            {"student": student, "slots": slots, "family_languages": family_languages, "weeks": self.weeks},
+        )
+
+
 # --- Walk-ins ----------------------------------------------------------------------------------
 
 
@@ -566,6 +606,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("helpdesk/<int:pk>/slots/add/", SlotCreateView.as_view(), name="deskslot_add"),
     path("helpdesk/<int:pk>/walk-ins/", WalkInLogView.as_view(), name="walkin_log"),
     path("helpdesk/slots/<int:pk>/", SlotView.as_view(), name="deskslot"),
+    path("students/<int:student_pk>/helpdesk/slots/", StudentSlotsView.as_view(), name="student_slots"),
     path("helpdesk/cases/", CaseListView.as_view(), name="supportcase_list"),
     path("helpdesk/cases/add/", CaseCreateView.as_view(), name="supportcase_add"),
     path("helpdesk/cases/<int:pk>/", CaseDetailView.as_view(), name="supportcase_detail"),

@@ -35,6 +35,7 @@ def object_pages(records: dict) -> list[tuple[str, str, bool]]:
         (reverse("schools:intervention_add", args=[records["student"].pk]), "", False),
         (reverse("schools:message_detail", args=[records["message"].pk]), "familymessage.view", False),
         (reverse("schools:message_add", args=[records["student"].pk]), "", False),
+        (reverse("schools:student_slots", args=[records["student"].pk]), "deskslot.list", False),
     ]
 
 

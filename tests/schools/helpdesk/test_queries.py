@@ -106,7 +106,7 @@ def test_the_student_partials_run_a_fixed_number_of_queries(
         class_potenza=class_potenza,
     )
     student = fill(1, **kwargs)
-    for n in range(5):
+    for _ in range(5):
         interventions.create_intervention(
             student=student, kind="mediator", starts_on=timezone.localdate(), by=operator_school_potenza
         )

@@ -335,3 +335,41 @@ def test_an_operator_creates_a_desk_with_hours(client_for, operator_school_poten
     desk = HelpDesk.objects.get(name="Sportello plesso Sud")
     assert desk.languages == ["ar", "fr", "ur"]
     assert [(h.weekday, h.opens.hour) for h in desk.opening_hours.all()] == [(1, 8)]
+
+
+def test_the_students_free_slots_put_the_familys_language_first(
+    client_for, operator_school_potenza, desk_potenza, student_potenza
+):
+    urdu = service.create_slot(
+        desk=desk_potenza,
+        starts_at=at(1, 9),
+        ends_at=at(1, 10),
+        mediator_name="Omar",
+        language="ur",
+        by=operator_school_potenza,
+    )
+    arabic = service.create_slot(
+        desk=desk_potenza,
+        starts_at=at(3, 9),
+        ends_at=at(3, 10),
+        mediator_name="Samira",
+        language="ar",
+        by=operator_school_potenza,
+    )
+    taken = service.create_slot(
+        desk=desk_potenza,
+        starts_at=at(2, 9),
+        ends_at=at(2, 10),
+        mediator_name="Samira",
+        language="ar",
+        by=operator_school_potenza,
+    )
+    service.book_slot(slot=taken, by=operator_school_potenza, family_name="Rossi")
+    client = client_for(operator_school_potenza)
+    page = client.get(reverse("schools:student_slots", args=[student_potenza.pk])).content.decode()
+    first = reverse("schools:deskslot", args=[arabic.pk])
+    second = reverse("schools:deskslot", args=[urdu.pk])
+    assert page.index(first) < page.index(second)
+    assert reverse("schools:deskslot", args=[taken.pk]) + "?" not in page
+    booking = client.get(reverse("schools:deskslot", args=[arabic.pk]), {"student": student_potenza.pk})
+    assert f'value="{student_potenza.pk}" selected' in booking.content.decode()

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from aipim.accounts.models import SCHOOL_ROLES, Role
@@ -274,7 +275,11 @@ class SessionAddView(RoleRequiredMixin, View):
             except ValidationError as error:
                 add_errors(form, error)
             else:
-                messages.success(request, _("%(count)s sessions added.") % {"count": len(created)})
+                messages.success(
+                    request,
+                    ngettext("%(count)s session added.", "%(count)s sessions added.", len(created))
+                    % {"count": len(created)},
+                )
                 return redirect(course_page(course))
         return render(request, self.template_name, {"course": course, "form": form}, status=400)
 

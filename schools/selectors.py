@@ -185,12 +185,22 @@ def classes_for(user: User, *, school_year: Any = None) -> QuerySet[SchoolClass]
     )
 
 
+def known_people(user: User) -> QuerySet[Person]:
+    """People the school knows: those linked to the user's schools (pupils and guardians), and
+    pupils who left (their link ended), so that they can be enrolled again. Not the anonymised."""
+    return Person.objects.filter(
+        Q(pk__in=Person.objects.for_user(user).values("pk"))
+        | Q(pk__in=Student.objects.for_user(user).values("person_id")),
+        anonymised_at__isnull=True,
+    )
+
+
 def search_people_to_enrol(user: User, text: str, limit: int = 30) -> list[Person]:
     """People the user may see (pupils and guardians of the user's schools) whose name matches."""
     key = name_key(text)
     if not key:
         return []
-    people = name_matches(Person.objects.for_user(user), text)
+    people = name_matches(known_people(user), text)
     return list(
         people.select_related("municipality")
         .annotate(score=TrigramSimilarity("name_key", key))
@@ -202,7 +212,7 @@ def count_matches_elsewhere(user: User, text: str) -> int:
     """How many people outside the user's scope match the name: a bare count, never their data."""
     if not name_key(text):
         return 0
-    return name_matches(Person.objects.all(), text).exclude(pk__in=Person.objects.for_user(user).values("pk")).count()
+    return name_matches(Person.objects.all(), text).exclude(pk__in=known_people(user).values("pk")).count()
 
 
 def current_enrolments(people: list[Person], user: User) -> dict[int, Student]:

@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from aipim.accounts.models import SCHOOL_ROLES
 from aipim.core import audit
 from aipim.core.models import Consent, Organisation, Person
-from aipim.core.services import give_consent, has_consent, link_person, update_person, withdraw_consent
+from aipim.core.services import (
+    give_consent,
+    has_consent,
+    link_person,
+    unlink_person,
+    update_person,
+    withdraw_consent,
+)
 from schools.models import LINK_GUARDIAN, LINK_STUDENT, Guardian, SchoolClass, Student
 from schools.selectors import SCHOOL_PURPOSES
 
@@ -168,7 +175,22 @@ def record_leaving(*, student: Student, by: Any, left_on: datetime.date, reason:
     student.leaving_reason = reason
     student.save(update_fields=["left_on", "leaving_reason", "updated_at"])
     audit.record(by, "student.leave", student, organisation=student.school, reason=reason)
+    end_links_after_leaving(student, by=by)
     return student
+
+
+def end_links_after_leaving(student: Student, *, by: Any) -> None:
+    """The school stops following the pupil as a Person (the core pages), and the guardians who have
+    no other pupil at the school. The pupil's school record stays in the school's lists (Student is
+    scoped by school, not by link) until the retention policies; once every organisation's link has
+    ended, the core's policy anonymises the person after its period (schools/retention.py)."""
+    school = student.school
+    current = Student.objects.filter(school=school, left_on__isnull=True)
+    if not current.filter(person=student.person_id).exists():
+        unlink_person(person=student.person, organisation=school, reason=LINK_STUDENT, by=by)
+    for guardian in student.guardians.select_related("person"):
+        if not Guardian.objects.filter(person=guardian.person_id, student__in=current).exists():
+            unlink_person(person=guardian.person, organisation=school, reason=LINK_GUARDIAN, by=by)
 
 
 @transaction.atomic

@@ -11,9 +11,9 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
@@ -46,6 +46,7 @@ from schools.selectors import (
     count_matches_elsewhere,
     current_enrolments,
     get_student_for_user_or_404,
+    known_people,
     probable_duplicates,
     search_people_to_enrol,
     students_for,
@@ -278,10 +279,10 @@ class EnrolPersonView(RoleRequiredMixin, View):
     template_name = "schools/students/enrol_person.html"
 
     def person(self, request: HttpRequest, public_id: str) -> Person:
-        person = get_for_user_or_404(Person, request.user, public_id=public_id)
-        if person.anonymised_at is not None:
-            raise PermissionDenied
-        return person
+        try:
+            return known_people(request.user).get(public_id=public_id)  # type: ignore[arg-type]
+        except Person.DoesNotExist as error:
+            raise Http404 from error
 
     def get(self, request: HttpRequest, public_id: str) -> HttpResponse:
         person = self.person(request, public_id)

@@ -80,14 +80,16 @@ def desk_hours_text(school_id: int, language: str) -> str:
     """The opening hours of the school's active help desks, in `language` ("Monday 09:00–12:00; …")."""
     desks = HelpDesk.objects.filter(school_id=school_id, active=True).prefetch_related("opening_hours")
     parts = []
+    # Arabic, Persian and Urdu write their own comma and semicolon.
+    comma, semicolon = ("، ", "؛ ") if language.split("-")[0] in ("ar", "fa", "ur") else (", ", "; ")
     with translation.override(language):
         for desk in desks.order_by("name", "pk"):
             hours = sorted(desk.opening_hours.all(), key=lambda h: (h.weekday, h.opens))
             if not hours:
                 continue
-            days = ", ".join(f"{WEEKDAYS[h.weekday]} {h.opens:%H:%M}–{h.closes:%H:%M}" for h in hours)
+            days = comma.join(f"{WEEKDAYS[h.weekday]} {h.opens:%H:%M}–{h.closes:%H:%M}" for h in hours)
             parts.append(f"{desk.name}: {days}" if len(desks) > 1 else days)
-        return "; ".join(parts) or _("ask the school office")
+        return semicolon.join(parts) or _("ask the school office")
 
 
 def placeholder_values(

@@ -52,7 +52,7 @@ def test_the_draft_is_in_arabic_with_the_students_data(
     assert message.subject == "دعوة إلى لقاء في المدرسة"
     assert "Amina Haddad" in message.body and "2B" in message.body and "IC Potenza" in message.body
     assert "2026" in message.body  # the date, written the Arabic way
-    assert "09:00–12:00" in message.body  # the desk's hours
+    assert "الاثنين 09:00–12:00، الأربعاء 14:00–16:00" in message.body  # the desk's hours, Arabic comma
     assert "{" not in message.body
     event = AuditEvent.objects.get(action="familymessage.create", object_id=str(message.pk))
     assert event.details["language"] == "ar" and event.details["fell_back"] is False

@@ -8,6 +8,7 @@ role of the school (operators and staff) books, logs walk-ins and works on cases
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from aipim.core.services import link_person, require_consent
 from schools.models import (
     DeskSlot,
     HelpDesk,
+    MessageTemplate,
     OpeningHours,
     RiskSettings,
     RiskSignal,
@@ -37,6 +39,9 @@ from schools.models import (
 
 # The PersonLink reason of a hand-off: the PUA desk then finds the person at intake.
 HANDOFF_REASON = "school_handoff"
+# The template of the message a risk case proposes to the family.
+RISK_TEMPLATE = "risk"
+logger = logging.getLogger(__name__)
 
 
 def school_ids(user: Any) -> set[int]:
@@ -313,9 +318,9 @@ def open_case_from_risk(*, student: Student, signal: RiskSignal, by: Any) -> Sup
 
     Idempotent: a student has at most one open case opened from risk, and a second call returns it.
     Someone must act by today + the school's act_within_days; a draft message to the family, in
-    their language, is proposed on the case's student page."""
-    from schools.services.messages import draft_message, ensure_regional_templates
-
+    their language, is proposed on the case's page. Without a user (`by` None: the nightly early
+    warning) the case is recorded as opened by the student's referent, else the class coordinator,
+    else a help-desk operator; raises ValidationError when the school has none of them."""
     with transaction.atomic():
         # Lock the student: two recomputations racing must open one case, not two.
         student = Student.objects.select_for_update(of=("self",)).select_related("school").get(pk=student.pk)
@@ -346,10 +351,7 @@ def open_case_from_risk(*, student: Student, signal: RiskSignal, by: Any) -> Sup
         )
         case.students.add(student)
         audit.record(by, "supportcase.open", case, organisation=student.school, origin="risk", signal=signal.pk)
-        if not _has_template(student, "risk"):
-            ensure_regional_templates()
-        if _has_template(student, "risk"):
-            draft_message(student=student, template_code="risk", by=actor)
+        _propose_message(student, by=actor)
     return case
 
 
@@ -363,14 +365,20 @@ def responsible_staff(student: Student) -> Any:
     return users_with_role(Role.SCHOOL_OPERATOR, [student.school_id]).order_by("pk").first()
 
 
-def _has_template(student: Student, code: str) -> bool:
-    from schools.services.messages import template_for
+def _propose_message(student: Student, *, by: Any) -> None:
+    """The draft message to the family that a risk case proposes. A template problem (none, or no
+    Italian text) must not cost the case: it is logged, and staff write the message by hand."""
+    from schools.services.messages import draft_message, ensure_regional_templates, template_for
 
     try:
-        template_for(student, code)
-    except Exception:  # DoesNotExist of the queryset
-        return False
-    return True
+        template_for(student, RISK_TEMPLATE)
+    except MessageTemplate.DoesNotExist:
+        ensure_regional_templates()
+    try:
+        with transaction.atomic():
+            draft_message(student=student, template_code=RISK_TEMPLATE, by=by)
+    except (MessageTemplate.DoesNotExist, ValidationError):
+        logger.warning("no draft message for the risk case of student %s", student.pk, exc_info=True)
 
 
 def mark_acted(case: SupportCase, *, at: datetime.datetime | None = None) -> None:

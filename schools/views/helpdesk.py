@@ -43,7 +43,7 @@ from schools.forms.helpdesk import (
     opening_hours_initial,
     opening_hours_rows,
 )
-from schools.models import DeskSlot, HelpDesk, Student, SupportAction, SupportCase, WalkIn
+from schools.models import DeskSlot, FamilyMessage, HelpDesk, Student, SupportAction, SupportCase, WalkIn
 from schools.selectors import get_student_for_user_or_404
 from schools.services import helpdesk as service
 
@@ -507,6 +507,11 @@ class CaseDetailView(RoleRequiredMixin, View):
             "students": students,
             "notes": service.read_case_notes(case=case, by=request.user),
             "actions": list(case.actions.select_related("owner").order_by("done_at", "due_on", "pk")),
+            "drafts": list(
+                FamilyMessage.objects.filter(student__in=students, status=FamilyMessage.Status.DRAFT)
+                .select_related("student__person", "template")
+                .order_by("-created_at", "-pk")
+            ),
             "interventions": list(
                 case.interventions.select_related("student__person", "owner").order_by("-starts_on", "-pk")
             ),

@@ -100,3 +100,33 @@ def test_an_intervention_on_the_case_marks_it_as_acted_on_and_remembers_the_sign
     case.refresh_from_db()
     assert case.acted_at is not None
     assert intervention.triggered_by == high_signal
+
+
+def test_a_template_without_italian_does_not_cost_the_case(student_potenza, high_signal, regional_templates):
+    from schools.models import MessageTemplateTranslation
+
+    MessageTemplateTranslation.objects.filter(template__code="risk").delete()
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    assert case.pk and not FamilyMessage.objects.exists()
+
+
+def test_the_case_page_proposes_the_draft(client_for, student_potenza, high_signal, operator_school_potenza):
+    from django.urls import reverse
+
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    message = FamilyMessage.objects.get()
+    page = client_for(operator_school_potenza).get(reverse("schools:supportcase_detail", args=[case.pk]))
+    text = page.content.decode()
+    assert "ready to check and send" in text and reverse("schools:message_detail", args=[message.pk]) in text
+
+
+def test_a_school_with_nobody_to_own_the_case_is_told(make_student, school_matera, high_signal):
+    from django.core.exceptions import ValidationError
+
+    from schools.models import RiskSignal
+
+    orphan = make_student(school_matera)
+    signal = RiskSignal.objects.create(student=orphan, level="high", score=5, indicators=[])
+    with pytest.raises(ValidationError):
+        open_case_from_risk(student=orphan, signal=signal, by=None)
+    assert not SupportCase.objects.exists()

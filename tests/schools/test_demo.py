@@ -1,0 +1,71 @@
+"""Schools demo data: pupils with guardians, consents and a varied attendance history, a few clearly
+at risk; fast, and nothing new on a second run."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from aipim.core.models import Consent, Organisation, PersonLink
+from schools import demo
+from schools.models import (
+    AttendanceRecord,
+    BehaviourNote,
+    Guardian,
+    HelpDesk,
+    ResultRecord,
+    RiskSignal,
+    SchoolClass,
+    Student,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(db, settings):
+    settings.DEBUG = True
+    started = time.perf_counter()
+    call_command("seed_demo", stdout=io.StringIO())
+    return time.perf_counter() - started
+
+
+def test_schools_have_classes_pupils_and_guardians(seeded):
+    per_school = dict(Student.objects.values_list("school__code").annotate(n=Count("pk")))
+    assert per_school["IC-PZ1"] >= 30 and per_school["IC-MT2"] >= 15 and per_school["IIS-MLF"] >= 15
+    assert SchoolClass.objects.count() == 11
+    assert HelpDesk.objects.count() == 3
+    assert not Student.objects.filter(guardians__isnull=True).exclude(register_id="DEMO-IC-PZ1-CORE").exists()
+    languages = {code for languages in Guardian.objects.values_list("person__languages", flat=True) for code in languages}
+    assert {"ar", "ur", "bn", "ti", "fr", "en", "sq"} <= languages
+    # Every pupil and guardian is linked to their school, so its staff see them.
+    for student in Student.objects.select_related("school"):
+        assert PersonLink.objects.filter(person=student.person, organisation=student.school).exists()
+    assert Consent.objects.filter(purpose="school_support").count() >= 60
+
+
+def test_attendance_history_is_varied_and_some_pupils_are_at_risk(seeded):
+    counts = AttendanceRecord.objects.values("student").annotate(n=Count("pk"))
+    assert min(row["n"] for row in counts) >= 20  # weekdays of 120 days, without the summer
+    assert AttendanceRecord.objects.filter(status="absent").exists()
+    assert AttendanceRecord.objects.filter(status="late").exists()
+    assert ResultRecord.objects.filter(grade__lt=6, is_core_subject=True).exists()
+    assert BehaviourNote.objects.filter(severity="serious").exists()
+    levels = dict(Student.objects.values_list("risk_level").annotate(n=Count("pk")))
+    assert levels.get("high", 0) >= 3
+    assert levels.get("none", 0) + levels.get("low", 0) > levels.get("high", 0)
+    assert RiskSignal.objects.exists()
+    # The demo users' school has pupils at high risk to look at.
+    assert Student.objects.filter(school__code="IC-PZ1", risk_level="high").exists()
+
+
+def test_seed_is_fast_and_idempotent(seeded):
+    assert seeded < 30  # the whole seed_demo; the schools part alone takes about a second
+    counts = (Student.objects.count(), Guardian.objects.count(), AttendanceRecord.objects.count())
+    organisations = {org.code: org for org in Organisation.objects.all()}
+    assert demo.seed(organisations) == 0
+    assert (Student.objects.count(), Guardian.objects.count(), AttendanceRecord.objects.count()) == counts

@@ -1,6 +1,7 @@
 """Demo data of the PUA app, loaded by `manage.py seed_demo`: a few fictional cases at every desk,
-with consents, assessments, care plans, tasks, referrals to the demo services and appointments
-next week. Cases are opened through the services, so the history and the audit trail look real.
+with consents, assessments, care plans, notes, tasks, referrals to the demo services and appointments
+next week. Everything is made through the services, so the history, the referral trail and the audit
+trail look like real use; the only direct writes move dates into the past (services stamp "now").
 
 Idempotent: a person is found again by name and birth date, and a person who already has a case at
 the desk gets no second one."""
@@ -11,25 +12,18 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from aipim.accounts.models import User
 from aipim.core.models import Consent, Organisation, Person, Service
 from aipim.core.services import create_person, give_consent
-from pua.models import (
-    Appointment,
-    Assessment,
-    Case,
-    CaseStatusChange,
-    Goal,
-    Need,
-    NeedDomain,
-    PlanAction,
-    Referral,
-    ReferralUpdate,
-    Task,
-)
+from pua.models import Case, NeedDomain, Referral
+from pua.services.appointments import book_appointment
 from pua.services.cases import LINK_REASON, assign_caseworker, change_status, open_case
+from pua.services.notes import add_note
+from pua.services.plan import add_action, add_goal, add_task, record_assessment
+from pua.services.referrals import create_referral, send_referral
 
 # Demo users of seed_demo who work at a desk; the other desks' cases are opened by the administrator
 # who loaded the demo and wait for a caseworker.
@@ -137,74 +131,94 @@ def _person(desk: Organisation, someone: Someone, by: User) -> tuple[Person, int
     return person, 4
 
 
-def _service(category: str) -> Service | None:
-    return Service.objects.filter(external_id__startswith="demo:", category=category).order_by("name").first()
+def _services() -> dict[str, Service]:
+    """The first demo service of each category (by name), looked up once per run."""
+    services: dict[str, Service] = {}
+    for service in Service.objects.filter(external_id__startswith="demo:").order_by("name"):
+        services.setdefault(service.category, service)
+    return services
 
 
-def _refer(case: Case, category: str, reason: str, by: User, *, sent: datetime.datetime | None) -> int:
-    service = _service(category)
+def _in_the_past(rows: QuerySet[Any], **dates: datetime.datetime) -> None:
+    """Give records their story's dates. The demo's only direct write: services stamp "now", and a
+    demo needs a past that real use gets by waiting."""
+    rows.update(**dates)
+
+
+def _refer(case: Case, service: Service | None, reason: str, by: User, *, sent: datetime.datetime | None) -> int:
     if service is None:
         return 0
-    referral = Referral.objects.create(case=case, service=service, reason=reason, created_by=by)
+    referral = create_referral(case=case, service=service, reason=reason, by=by)
     if sent is not None:
-        referral.status = Referral.Status.SENT
-        referral.sent_at = sent
-        referral.acknowledge_by = sent + datetime.timedelta(days=service.acknowledgement_days)
-        referral.save(update_fields=["status", "sent_at", "acknowledge_by"])
-        ReferralUpdate.objects.create(referral=referral, status=Referral.Status.SENT, by_user=by, at=sent)
+        send_referral(referral=referral, by=by)
+        acknowledge_by = sent + datetime.timedelta(days=service.acknowledgement_days)
+        _in_the_past(
+            Referral.objects.filter(pk=referral.pk), created_at=sent, sent_at=sent, acknowledge_by=acknowledge_by
+        )
+        _in_the_past(referral.updates.all(), at=sent)
     return 1
 
 
-def _story(case: Case, index: int, by: User, caseworker: User | None, now: datetime.datetime) -> int:
+def _story(
+    case: Case, index: int, by: User, caseworker: User | None, now: datetime.datetime, services: dict[str, Service]
+) -> int:
     """Fill one case according to its place in STORIES; return how many records it made."""
     days, needs = STORIES[index % len(STORIES)]
     opened = now - datetime.timedelta(days=days)
-    Case.objects.filter(pk=case.pk).update(opened_at=opened)
-    CaseStatusChange.objects.filter(case=case).update(changed_at=opened)
+    _in_the_past(Case.objects.filter(pk=case.pk), opened_at=opened)
+    _in_the_past(case.status_changes.all(), changed_at=opened)
     created = 0
     monday = _next_monday(now)
     if needs:
-        assessment = Assessment.objects.create(
-            case=case, assessed_by=by, assessed_at=opened + datetime.timedelta(days=3)
-        )
-        for domain, severity in needs.items():
-            Need.objects.create(assessment=assessment, domain=domain, severity=severity, notes="")
-        change_status(case=case, to=Case.Status.ASSESSED, by=by, reason="colloquio iniziale")
-        created += 1 + len(needs)
+        assessment = record_assessment(case=case, needs=[(d, s, "") for d, s in needs.items()], by=by)
+        assessed = opened + datetime.timedelta(days=3)
+        _in_the_past(case.assessments.filter(pk=assessment.pk), assessed_at=assessed)
+        _in_the_past(case.status_changes.filter(to_status=Case.Status.ASSESSED), changed_at=assessed)
+        add_note(case=case, body="Primo colloquio svolto con il mediatore linguistico.", by=by)
+        created += 2 + len(needs)
     if index % len(STORIES) == 0:
-        goal = Goal.objects.create(
-            case=case, domain=NeedDomain.WORK, description="Trovare un tirocinio retribuito", created_by=by
+        goal = add_goal(case=case, domain=NeedDomain.WORK, description="Trovare un tirocinio retribuito", by=by)
+        agreed = opened + datetime.timedelta(days=7)
+        _in_the_past(case.goals.filter(pk=goal.pk), created_at=agreed)
+        _in_the_past(case.status_changes.filter(to_status=Case.Status.PLAN_ACTIVE), changed_at=agreed)
+        # The desk's caseworker registers the person at the job centre; without one, the person goes alone.
+        add_action(
+            goal=goal,
+            description="Iscrizione al Centro per l'Impiego",
+            owner=caseworker,
+            owner_label="" if caseworker else "la persona",
+            due_date=monday,
+            by=by,
         )
-        PlanAction.objects.create(
-            goal=goal, description="Iscrizione al Centro per l'Impiego", owner=caseworker, due_date=monday
+        add_action(goal=goal, description="Corso di italiano A2", owner_label="la persona", due_date=monday, by=by)
+        created += 3 + _refer(
+            case, services.get("work"), "Orientamento e iscrizione", by, sent=now - datetime.timedelta(days=8)
         )
-        PlanAction.objects.create(
-            goal=goal, description="Corso di italiano A2", owner_label="la persona", due_date=monday
-        )
-        change_status(case=case, to=Case.Status.PLAN_ACTIVE, by=by, reason="progetto condiviso")
-        created += 3 + _refer(case, "work", "Orientamento e iscrizione", by, sent=now - datetime.timedelta(days=8))
     elif index % len(STORIES) == 1:
-        created += _refer(case, "health", "Prima visita medica", by, sent=None)
-        created += _refer(case, "legal", "Rinnovo del permesso di soggiorno", by, sent=now - datetime.timedelta(days=2))
+        created += _refer(case, services.get("health"), "Prima visita medica", by, sent=None)
+        created += _refer(
+            case, services.get("legal"), "Rinnovo del permesso di soggiorno", by, sent=now - datetime.timedelta(days=2)
+        )
     elif index % len(STORIES) == 3:
         change_status(case=case, to=Case.Status.CLOSED, by=by, closing_reason=Case.ClosingReason.GOALS_MET)
         return created
-    Task.objects.create(
+    add_task(
         case=case,
         title="Richiamare per conferma documenti",
         assigned_to=caseworker,
         due_date=timezone.localdate(now) - datetime.timedelta(days=2 if index % 2 else -3),
-        created_by=by,
+        by=by,
     )
     if caseworker is not None:
         start = _at(monday + datetime.timedelta(days=index % 5), 9 + index % 4, 30)
-        Appointment.objects.create(
+        book_appointment(
             case=case,
             caseworker=caseworker,
             starts_at=start,
             ends_at=start + datetime.timedelta(minutes=45),
             place="Sportello PUA",
             purpose="Colloquio di verifica",
+            by=by,
         )
         created += 1
     return created + 1
@@ -218,6 +232,7 @@ def seed(organisations: dict[str, Any]) -> int:
         return 0  # seed_demo runs the apps only with its users
     now = timezone.now()
     created = 0
+    services: dict[str, Service] | None = None  # looked up when the first case is made
     for code, people in PEOPLE.items():
         desk = organisations.get(code)
         if desk is None:
@@ -232,5 +247,7 @@ def seed(organisations: dict[str, Any]) -> int:
             case = open_case(person=person, desk=desk, by=by)
             if caseworker is not None:
                 assign_caseworker(case=case, caseworker=caseworker, by=by)
-            created += 1 + _story(case, index, by, caseworker, now)
+            if services is None:
+                services = _services()
+            created += 1 + _story(case, index, by, caseworker, now, services)
     return created

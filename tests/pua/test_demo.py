@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -11,7 +12,18 @@ from django.utils import timezone
 
 from aipim.core.models import AuditEvent, Organisation
 from pua import demo
-from pua.models import Appointment, Assessment, Case, CaseStatusChange, Goal, Referral, Task
+from pua.models import (
+    Appointment,
+    Assessment,
+    Case,
+    CaseStatusChange,
+    Goal,
+    Note,
+    PlanAction,
+    Referral,
+    ReferralUpdate,
+    Task,
+)
 
 DESK_CODES = {"IRS", "PTG", "PIC", "MCV", "PZA", "MTA", "MLF", "PLC", "LAU", "PST"}
 
@@ -62,6 +74,34 @@ def test_cases_were_opened_through_the_services(seeded):
     assert history == ["open", "assessed", "closed"]
     assert AuditEvent.objects.filter(action="case.open").count() == Case.objects.count()
     assert AuditEvent.objects.filter(action="consent.give").exists()
+
+
+def test_every_record_around_the_cases_was_made_through_its_service(seeded):
+    """Each record has the audit entry its service writes, as if a caseworker had made it."""
+    for model, action in [
+        (Assessment, "assessment.create"),
+        (Goal, "goal.create"),
+        (PlanAction, "planaction.create"),
+        (Task, "task.create"),
+        (Note, "note.create"),
+        (Referral, "referral.create"),
+        (Appointment, "appointment.create"),
+    ]:
+        ids = {str(pk) for pk in model.objects.values_list("pk", flat=True)}
+        assert ids, model
+        assert set(AuditEvent.objects.filter(action=action).values_list("object_id", flat=True)) == ids, model
+
+
+def test_the_referrals_carry_their_trail_and_the_story_its_dates(seeded):
+    for referral in Referral.objects.prefetch_related("updates"):
+        trail = [update.status for update in referral.updates.all()]
+        assert trail == (["drafted", "sent"] if referral.status == Referral.Status.SENT else ["drafted"])
+    assert AuditEvent.objects.filter(action="referral.send").count() == Referral.objects.filter(status="sent").count()
+    # A story's dates are in the past: the case opened before it was assessed, and both before today.
+    for assessment in Assessment.objects.select_related("case"):
+        assert assessment.case.opened_at < assessment.assessed_at < timezone.now()
+    assert ReferralUpdate.objects.filter(status="sent", at__lt=timezone.now() - datetime.timedelta(days=1)).exists()
+    assert {note.body for note in Note.objects.all()} == {"Primo colloquio svolto con il mediatore linguistico."}
 
 
 def test_people_have_names_in_their_scripts_and_latin(seeded):

@@ -62,6 +62,12 @@ def languages(codes: Iterable[str] | None) -> str:
 
 
 @register.filter
+def languages_besides(codes: Iterable[str] | None, code: str | None) -> str:
+    """The languages of `codes` other than `code` (e.g. a guardian's other languages than the preferred one)."""
+    return ", ".join(language_label(other) for other in codes or [] if other != code)
+
+
+@register.filter
 def select_options(field: BoundField) -> SafeString:
     """The <option>s of a select field, with the current value selected, drawn in one pass (faster
     than the widget's one template per option, as on the PUA case list)."""

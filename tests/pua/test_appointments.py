@@ -260,44 +260,60 @@ def test_a_cancelled_appointment_is_marked_cancelled_in_the_feed(client, casewor
 # --- Reminders ---------------------------------------------------------------------------------
 
 
-def test_a_reminder_is_sent_once_by_email_in_the_persons_language(appointment, caseworker_irsina):
-    person = appointment.case.person
+@pytest.fixture
+def appointment_soon(case_irsina, caseworker_irsina) -> Appointment:
+    """An appointment three hours from now: within the reminder's 24 hours at any time of day
+    ("tomorrow at 10" is not, before 10 in the morning)."""
+    starts_at = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=3)
+    return book_appointment(
+        case=case_irsina,
+        caseworker=caseworker_irsina,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=45),
+        purpose="Housing interview",
+        place="Sala 2, Municipio di Irsina",
+        by=caseworker_irsina,
+    )
+
+
+def test_a_reminder_is_sent_once_by_email_in_the_persons_language(appointment_soon, caseworker_irsina):
+    person = appointment_soon.case.person
     person.email = "mohamed@example.org"
     person.preferred_language = "it"
     person.save()
-    consents_to_reminders(appointment.case, caseworker_irsina)
+    consents_to_reminders(appointment_soon.case, caseworker_irsina)
     reminders_task.delay()
     reminders_task.delay()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["mohamed@example.org"]
     with translation.override("it"):  # Italian month names come with Django's own catalogue
-        month = date_format(timezone.localtime(appointment.starts_at), "F")
+        month = date_format(timezone.localtime(appointment_soon.starts_at), "F")
     assert month in message.body
     assert "Housing interview" not in message.body  # the purpose stays out of the reminder
-    appointment.refresh_from_db()
-    assert appointment.reminder_sent_at is not None
+    appointment_soon.refresh_from_db()
+    assert appointment_soon.reminder_sent_at is not None
 
 
 def test_without_email_the_reminder_goes_by_sms_and_the_default_log_holds_no_number(
-    appointment, caseworker_irsina, caplog
+    appointment_soon, caseworker_irsina, caplog
 ):
-    consents_to_reminders(appointment.case, caseworker_irsina)
+    consents_to_reminders(appointment_soon.case, caseworker_irsina)
     with caplog.at_level(logging.INFO, logger="pua.sms"):
         assert send_appointment_reminders() == 1
-    person = appointment.case.person
+    person = appointment_soon.case.person
     assert f"SMS to person:{person.pk} sent" in caplog.text
     assert person.phone not in caplog.text and "appointment" not in caplog.text.lower()
     assert mail.outbox == []
 
 
-def test_the_sms_backend_is_chosen_in_settings(settings, appointment, caseworker_irsina):
+def test_the_sms_backend_is_chosen_in_settings(settings, appointment_soon, caseworker_irsina):
     settings.PUA_SMS_BACKEND = "tests.pua.test_appointments.CollectingSms"
     sent_sms.clear()
-    consents_to_reminders(appointment.case, caseworker_irsina)
+    consents_to_reminders(appointment_soon.case, caseworker_irsina)
     send_appointment_reminders()
     assert len(sent_sms) == 1
-    assert sent_sms[0]["to"] == appointment.case.person.phone
+    assert sent_sms[0]["to"] == appointment_soon.case.person.phone
     assert "PUA Irsina" in sent_sms[0]["text"]
 
 

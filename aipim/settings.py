@@ -384,3 +384,7 @@ PUA_PERSON_LINK_DAYS = env.int("PUA_PERSON_LINK_DAYS", default=180)
 PUA_CALENDAR_FEED_DAYS = env.int("PUA_CALENDAR_FEED_DAYS", default=365)
 # Where appointment reminders by SMS go; the default only logs that one was sent (no number, no text).
 PUA_SMS_BACKEND = env.str("PUA_SMS_BACKEND", default="pua.sms.LoggingSmsBackend")
+
+# --- Schools (Action 1) -----------------------------------------------------------------------
+SCHOOLS_MESSAGE_LINK_DAYS = env.int("SCHOOLS_MESSAGE_LINK_DAYS", default=60)
+SCHOOLS_CERTIFICATE_MIN_SHARE = env.str("SCHOOLS_CERTIFICATE_MIN_SHARE", default="0.70")

@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/Rome"
 CELERY_BEAT_SCHEDULE = {
     "retention-nightly": {"task": "aipim.core.tasks.apply_retention_policies", "schedule": crontab(hour=2, minute=30)},
+    # The early warning's windows move with the days: every current student, before the school day.
+    "schools-risk-nightly": {"task": "schools.tasks.recompute_risk_nightly", "schedule": crontab(hour=1, minute=30)},
     "reports-purge-expired": {
         "task": "aipim.reports.tasks.purge_expired_reports",
         "schedule": crontab(hour=3, minute=0),

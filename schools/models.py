@@ -281,7 +281,9 @@ class SchoolClass(models.Model):
 # --- Students and guardians ---------------------------------------------------------------------
 
 
-@pghistory.track(exclude=["sensitive_notes"])
+# The history keeps who changed a pupil's record, not the risk level (a copy of the latest RiskSignal,
+# whose rows are already its history) nor the encrypted notes: an update of those alone writes no event.
+@pghistory.track(exclude=["sensitive_notes", "risk_level", "risk_updated_at", "updated_at"])
 class Student(models.Model):
     """A Person enrolled at a school."""
 

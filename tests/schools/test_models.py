@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from pghistory.models import Event
 
 from aipim.accounts.models import User
@@ -172,3 +173,12 @@ def test_person_of_a_student_is_visible_to_its_school(
     guardian_person = student_potenza.guardians.get().person
     assert set(Person.objects.for_user(operator_school_potenza)) >= {student_potenza.person, guardian_person}
     assert not Person.objects.for_user(staff_school_matera).filter(pk=student_potenza.person_id).exists()
+
+
+def test_student_history_records_changes_but_not_the_risk_level(student_potenza: Student) -> None:
+    events = apps.get_model("schools", "StudentEvent").objects.filter(pgh_obj=student_potenza)
+    before = events.count()
+    Student.objects.filter(pk=student_potenza.pk).update(risk_level="high", risk_updated_at=timezone.now())
+    assert events.count() == before
+    Student.objects.filter(pk=student_potenza.pk).update(register_id="NEW-1")
+    assert events.count() == before + 1

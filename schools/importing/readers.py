@@ -165,15 +165,18 @@ def _open_xlsx(data: bytes) -> Table:
 
 
 def _numbered(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    """The rows that hold something (spreadsheets leave empty rows, or rows of bare delimiters)."""
+    limit = MAX_ROWS + HEADER_SEARCH_ROWS
     for count, (number, cells) in enumerate(rows, start=1):
-        if count > MAX_ROWS + HEADER_SEARCH_ROWS:
+        if count > limit:
             raise UnreadableFile(
                 _("The file has more than %(limit)s rows: split it in parts.") % {"limit": f"{MAX_ROWS:,}"}
             )
-        # Drop trailing empty cells (spreadsheets pad rows to the widest one) and skip empty rows.
-        while cells and (cells[-1] is None or cells[-1] == ""):
-            cells.pop()
-        if cells and any(cell is not None and text(cell) for cell in cells):
+        # The first cell usually settles it; the full look only for rows that start empty.
+        first = cells[0] if cells else None
+        if (first is not None and first != "" and not (first.__class__ is str and first.isspace())) or any(
+            cell is not None and text(cell) for cell in cells
+        ):
             yield number, cells
 
 
@@ -190,7 +193,10 @@ def _find_header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[list[str], int,
     scores = [header_score([text(cell) for cell in cells]) for _number, cells in first]
     best = max(range(len(first)), key=lambda index: (scores[index], -index)) if max(scores) else 0
     header_number, header_cells = first[best]
-    headers = _unique_headers([text(cell) for cell in header_cells])
+    names = [text(cell) for cell in header_cells]
+    while names and not names[-1]:  # spreadsheets pad rows to the widest one
+        names.pop()
+    headers = _unique_headers(names)
     after = first[best + 1 :]
 
     def data() -> Iterator[tuple[int, list[Any]]]:

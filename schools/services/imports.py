@@ -527,15 +527,21 @@ def _write(kind: str, validated: Validated, *, source_id: int) -> tuple[int, int
     names = [name for name, _type in target.columns]
     columns = ", ".join(names)
     assignments = ", ".join(f"{column} = EXCLUDED.{column}" for column in (*target.updated, "source_id"))
-    saved = ", ".join(f"r.{column}" for column in target.compared)
-    incoming = ", ".join(f"EXCLUDED.{column}" for column in target.compared)
+    join = " AND ".join(f"t.{column} = s.{column}" for column in target.key)
+    saved = ", ".join(f"{{table}}.{column}" for column in target.compared)
+    incoming = ", ".join(f"{{other}}.{column}" for column in target.compared)
     with connection.cursor() as cursor:
+        # Records already saved with the same values are left out before the INSERT: ON CONFLICT
+        # would lock each of them even when its WHERE leaves it alone (a re-import would rewrite
+        # every row's lock). ON CONFLICT stays for rows another import adds meanwhile.
         cursor.execute(
             f"WITH written AS ("  # noqa: S608 - names from TARGETS, no input
             f" INSERT INTO {target.table} AS r ({columns}, source_id)"
-            f" SELECT {columns}, %s FROM {STAGE}"
+            f" SELECT {', '.join(f's.{name}' for name in names)}, %s FROM {STAGE} s"
+            f" LEFT JOIN {target.table} t ON {join}"
+            f" WHERE t.id IS NULL OR ({saved.format(table='t')}) IS DISTINCT FROM ({incoming.format(other='s')})"
             f" ON CONFLICT ({', '.join(target.key)}) DO UPDATE SET {assignments}"
-            f" WHERE ({saved}) IS DISTINCT FROM ({incoming})"
+            f" WHERE ({saved.format(table='r')}) IS DISTINCT FROM ({incoming.format(other='EXCLUDED')})"
             f" RETURNING r.student_id, (xmax = 0) AS inserted)"
             f" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
             f" coalesce(array_agg(DISTINCT student_id), '{{}}') FROM written",

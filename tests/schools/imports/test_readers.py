@@ -77,7 +77,7 @@ def test_xlsx_first_sheet_values_only():
     assert table.headers == ROWS[0]
     rows = list(table.rows)
     table.close()
-    assert rows == [(3, ["Amina", 123, datetime.datetime(2026, 2, 3), "A"])]
+    assert rows == [(3, ["Amina", 123, datetime.datetime(2026, 2, 3), "A", None])]
 
 
 def test_empty_headers_get_a_name():

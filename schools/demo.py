@@ -6,7 +6,7 @@ then the early-warning levels are computed, so the risk pages are worth looking 
 
 Generated from a fixed seed, so every run makes the same people. Idempotent: a pupil is found again
 by school and register id ("DEMO-..."), and one already there gets nothing new. Fast: records are
-written with bulk_create (about 7,000 attendance rows)."""
+written with bulk_create (up to about 5,000 attendance rows, depending on the season)."""
 
 from __future__ import annotations
 

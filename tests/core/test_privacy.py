@@ -109,7 +109,8 @@ def test_export_runs_every_registered_part(person, administrator, extra_part):
 
     data = privacy.export_person(person, by=administrator)
 
-    assert list(data["sections"]) == ["core", "pua"]
+    sections = list(data["sections"])  # the core first, then every app that registered a part
+    assert sections[0] == "core" and "pua" in sections
     assert data["sections"]["pua"] == {"cases": [{"number": "IRS-1"}]}
 
 

@@ -4,11 +4,16 @@ Each indicator says what was measured (`value`), against what (`threshold`, from
 RiskSettings), whether it triggered and how many points it adds; the level follows from the points.
 Choices made here (and shown to staff, in words, by templates/schools/risk/_indicator.html):
 
-- Attendance over the last 30 and 90 days (today included), counted over the school days on which the
-  student has an attendance record: a day marked `absent` is a whole day missed; a `late` or
-  `left_early` day (or a present day with absent hours) misses `absent_hours` out of a school day of
-  `SCHOOL_DAY_HOURS` hours, at most one day. No record in the window: no value, not triggered (we do
-  not guess attendance we were not given). Triggers below the minimum; exactly at it does not.
+- Attendance over the last 30 and 90 days (today included): days missed out of the school days. The
+  school days are Monday to Friday, from the window's first day to the last day the school's register
+  has an entry for any pupil (data not imported yet is not counted as attended), plus any other day
+  on which the student has an entry (a Saturday lesson). Registers often export absences only, so
+  a day without an entry counts as attended. A day marked `absent` is a whole day missed; a `late`
+  or `left_early` day (or a present day with absent hours) misses `absent_hours` out of a school day
+  of `SCHOOL_DAY_HOURS` hours, at most one day. No register entry at the school in the window: no
+  value, not triggered (we do not guess attendance we were not given). Holidays are not known, so
+  they count as attended: the indicator errs towards not flagging. Triggers below the minimum;
+  exactly at it does not.
 - Failing core subjects: the latest grade of each core subject; a grade below `failing_grade_below`
   fails; triggers when at least `failing_core_subjects_min` subjects fail.
 - Behaviour notes in the last 90 days: a `serious` note counts as two; triggers when the count is
@@ -110,9 +115,9 @@ class Thresholds:
 class Figures:
     """What the database says about one student, gathered for the indicators."""
 
-    days_30: int = 0  # school days with a record in the last 30 days
+    days_30: int | None = None  # school days in the last 30 days (None: nothing in the register)
     missed_30: Decimal = Decimal(0)  # days missed among them (fractions for hours)
-    days_90: int = 0
+    days_90: int | None = None
     missed_90: Decimal = Decimal(0)
     core_grades: Mapping[str, Decimal] = field(default_factory=dict)  # latest grade per core subject
     minor_notes_90: int = 0
@@ -164,8 +169,29 @@ def missed_fraction(status: str, absent_hours: Decimal | int | float | None) -> 
     return min(max(hours, Decimal(0)) / SCHOOL_DAY_HOURS, Decimal(1))
 
 
-def attendance_rate(days: int, missed: Decimal | float | int) -> float | None:
-    """The share of recorded school days attended, rounded to 0.1 %; None without records."""
+def weekdays_between(first: datetime.date, last: datetime.date) -> int:
+    """Mondays to Fridays from `first` to `last`, both included (0 if `last` comes first)."""
+    if last < first:
+        return 0
+    days = (last - first).days + 1
+    weeks, rest = divmod(days, 7)
+    start = first.weekday()
+    return weeks * 5 + sum(1 for n in range(rest) if (start + n) % 7 < 5)
+
+
+def school_days(
+    first: datetime.date, register_until: datetime.date | None, other_days_with_entries: int = 0
+) -> int | None:
+    """The school days of a window starting on `first`: weekdays up to the last day the school's
+    register has an entry, plus the student's entries on other days. None when the register has
+    nothing in the window."""
+    if register_until is None or register_until < first:
+        return None
+    return weekdays_between(first, register_until) + other_days_with_entries
+
+
+def attendance_rate(days: int | None, missed: Decimal | float | int) -> float | None:
+    """The share of school days attended, rounded to 0.1 %; None without register data."""
     if not days:
         return None
     rate = 1 - Decimal(str(missed)) / days

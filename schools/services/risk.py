@@ -53,6 +53,7 @@ from schools.risk.indicators import (
     Thresholds,
     age_grade_gap,
     assess,
+    school_days,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,11 +88,19 @@ WITH s AS (
     LEFT JOIN {year} y ON y.id = c.school_year_id
     WHERE st.left_on IS NULL {where}
 ),
+register AS (
+    -- The last day each school's register has an entry for (data imported up to then).
+    SELECT st.school_id, MAX(a.date) AS last_day
+    FROM {attendance} a
+    JOIN {student} st ON st.id = a.student_id
+    WHERE st.school_id IN (SELECT DISTINCT school_id FROM s) AND a.date BETWEEN %(since_90)s AND %(today)s
+    GROUP BY st.school_id
+),
 att AS (
     SELECT a.student_id,
-           COUNT(*) FILTER (WHERE a.date >= %(since_30)s) AS days_30,
+           COUNT(*) FILTER (WHERE a.date >= %(since_30)s AND EXTRACT(ISODOW FROM a.date) > 5) AS weekend_30,
            COALESCE(SUM(m.missed) FILTER (WHERE a.date >= %(since_30)s), 0) AS missed_30,
-           COUNT(*) AS days_90,
+           COUNT(*) FILTER (WHERE EXTRACT(ISODOW FROM a.date) > 5) AS weekend_90,
            COALESCE(SUM(m.missed), 0) AS missed_90
     FROM {attendance} a
     JOIN s ON s.id = a.student_id
@@ -134,10 +143,11 @@ last AS (
     ) l
 )
 SELECT s.id, s.school_id, s.arrived_in_italy_on, s.risk_level, s.birth_date, s.usual_age, s.starts_on,
-       att.days_30, att.missed_30, att.days_90, att.missed_90,
+       att.weekend_30, att.missed_30, att.weekend_90, att.missed_90,
        grades.subjects, grades.grades, notes.minor, notes.serious,
-       last.level, last.codes
+       last.level, last.codes, register.last_day
 FROM s
+LEFT JOIN register ON register.school_id = s.school_id
 LEFT JOIN att ON att.student_id = s.id
 LEFT JOIN grades ON grades.student_id = s.id
 LEFT JOIN notes ON notes.student_id = s.id
@@ -223,6 +233,7 @@ def recompute_students(
         day_hours=SCHOOL_DAY_HOURS,
     )
     tables = _tables()
+    committed: list[float] = []
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
@@ -237,12 +248,12 @@ def recompute_students(
         level_updates: dict[int, str] = {}
         for row in rows:
             (pk, school, arrived, current, birth, usual_age, starts_on) = row[:7]
-            (days_30, missed_30, days_90, missed_90, subjects, grades, minor, serious) = row[7:15]
-            (last_level, last_codes) = row[15:17]
+            (weekend_30, missed_30, weekend_90, missed_90, subjects, grades, minor, serious) = row[7:15]
+            (last_level, last_codes, register_until) = row[15:18]
             figures = Figures(
-                days_30=days_30 or 0,
+                days_30=school_days(params["since_30"], register_until, weekend_30 or 0),
                 missed_30=Decimal(missed_30 or 0),
-                days_90=days_90 or 0,
+                days_90=school_days(params["since_90"], register_until, weekend_90 or 0),
                 missed_90=Decimal(missed_90 or 0),
                 core_grades=dict(zip(subjects or (), grades or (), strict=True)),
                 minor_notes_90=minor or 0,
@@ -281,12 +292,14 @@ def recompute_students(
                     UPDATE_LEVELS_SQL.format(student=tables["student"]),
                     [now, list(level_updates), list(level_updates.values())],
                 )
-        for signal_id in entering_signals:
-            transaction.on_commit(partial(_queue_act_on_high_risk, signal_id))
+        # The time is taken once committed, before the follow-ups (which a worker runs when there is one).
+        transaction.on_commit(lambda: committed.append(time.perf_counter()))
+        if entering_signals:
+            transaction.on_commit(partial(_queue_follow_ups, entering_signals))
+    result.seconds = (committed[0] if committed else time.perf_counter()) - started
     result.students = len(rows)
     result.signals_written = len(signals)
     result.entered_high = sorted(entering)
-    result.seconds = time.perf_counter() - started
     logger.info(
         "risk recomputed: %s students, %s signals, %s entered high in %.2f s",
         result.students,
@@ -297,10 +310,12 @@ def recompute_students(
     return result
 
 
-def _queue_act_on_high_risk(signal_id: int) -> None:
+def _queue_follow_ups(signal_ids: list[int]) -> None:
+    """One task per student entering high risk, so that each is retried on its own."""
     from schools.tasks import act_on_high_risk as task
 
-    task.delay(signal_id)
+    for signal_id in signal_ids:
+        task.delay(signal_id)
 
 
 # --- Entering high risk ------------------------------------------------------------------------
@@ -363,7 +378,7 @@ def act_on_high_risk(*, signal_id: int) -> str:
             case = open_case_from_risk(student=student, signal=signal, by=None)
         except ValidationError:
             # No one at the school to give the case to: the alert waits in the "to confirm" list.
-            logger.warning("risk case not opened for signal %s", signal.pk, exc_info=True)
+            logger.warning("risk case not opened for signal %s: no one at the school to give it to", signal.pk)
     with transaction.atomic():
         RiskSignal.objects.select_for_update().filter(pk=signal.pk).first()
         if _notified(signal):

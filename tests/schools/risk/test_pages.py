@@ -15,7 +15,7 @@ from aipim.core.models import AuditEvent
 from schools.models import Intervention, RiskSettings, RiskSignal, Student, SupportCase
 from schools.services.risk import recompute_students
 from tests.personas import PERSONAS
-from tests.schools.risk.conftest import TODAY, attend_many, make_high, note
+from tests.schools.risk.conftest import DAY, TODAY, absences, make_high, note
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def both_at_risk(student_potenza, student_matera, school_potenza, django_capture
     make_high(student_potenza)
     make_high(student_matera)
     with django_capture_on_commit_callbacks(execute=False):
-        recompute_students()
+        recompute_students(today=DAY)
     return student_potenza, student_matera
 
 
@@ -77,7 +77,7 @@ def test_to_confirm_by_role_and_organisation(request, client_for, both_at_risk, 
         assert response.status_code == 200
         assert ("Amina Haddad" in body) is (persona == "operator_school_potenza")
         assert ("Yonas Tesfaye" in body) is (persona == "staff_school_matera")
-        assert "Attendance in the last 30 days: 70 % (threshold 90 %)" in body
+        assert "Attendance in the last 30 days: 55 % (threshold 90 %)" in body
         assert AuditEvent.objects.filter(user=user, action="risksignal.to_confirm_list").exists()
     else:
         assert response.status_code == 403
@@ -138,7 +138,7 @@ SETTINGS_POST = {
 def test_changing_the_thresholds_is_audited_and_recomputes_the_school(
     client_for, operator_school_potenza, school_potenza, student_potenza, django_capture_on_commit_callbacks
 ):
-    attend_many(student_potenza, days=10, absent=2)  # 80 %
+    absences(student_potenza, 4)  # 82 % of 22 days
     with django_capture_on_commit_callbacks(execute=False):
         recompute_students()
     assert RiskSignal.objects.get().indicators[0]["triggered"]
@@ -170,12 +170,12 @@ def test_list_filters_and_order(client_for, operator_school_potenza, make_studen
     high = make_student(school_potenza, school_class=class_potenza, given_names="Omar", family_names="High")
     make_high(high)
     medium = make_student(school_potenza, given_names="Sara", family_names="Medium", arrived_in_italy_on=TODAY)
-    attend_many(medium, days=10, absent=3)  # 2 + 1 points, and 1 for the recent arrival: high at 4
+    absences(medium, 3)  # 86 % over 30 days (2 points), and 1 for the recent arrival: medium
     notes_only = make_student(school_potenza, given_names="Ali", family_names="Notes")
     for days_ago in range(1, 5):
         note(notes_only, days_ago)
     make_student(school_potenza, given_names="Lina", family_names="Fine")
-    recompute_students()
+    recompute_students(today=DAY)
     client = client_for(operator_school_potenza)
 
     def names(**params):
@@ -183,7 +183,7 @@ def test_list_filters_and_order(client_for, operator_school_potenza, make_studen
         found = [name for name in ("Omar High", "Sara Medium", "Ali Notes", "Lina Fine") if name in body]
         return sorted(found, key=body.index)
 
-    assert names() == ["Omar High", "Sara Medium", "Ali Notes"]  # high 5, high 4, low 1; never "none"
+    assert names() == ["Omar High", "Sara Medium", "Ali Notes"]  # high 5, medium 3, low 1; never "none"
     assert names(level="low") == ["Ali Notes"]
     assert names(school_class=class_potenza.pk) == ["Omar High"]
     assert names(indicator="behaviour_notes_90") == ["Ali Notes"]
@@ -312,13 +312,14 @@ def test_confirm_and_dismiss_in_the_browser(client_for, operator_school_potenza,
 
 def test_student_partial_explains_every_indicator(student_potenza):
     make_high(student_potenza)
-    recompute_students()
+    recompute_students(today=DAY)
     html = render_to_string("schools/students/_risk.html", {"student": student_potenza})
     assert "High" in html and "6 points" in html
-    assert "Attendance in the last 30 days: 70 % (threshold 90 %)" in html
+    assert "Attendance in the last 30 days: 55 % (threshold 90 %)" in html
+    assert "Attendance in the last 90 days: 85 % (threshold 90 %)" in html
     assert "Core subjects with a failing grade: 2 (threshold: 2 or more)" in html
     assert "Behaviour notes in the last 90 days, a serious one counting as two: 0 (threshold: more than 3)" in html
-    assert "Recent arrival in Italy: arrived 13 months ago (threshold: within 2 years)" in html
+    assert "Recent arrival in Italy: arrived 1" in html and "months ago (threshold: within 2 years)" in html
     assert html.count("<tr>") == 1 + 6
 
 
@@ -329,10 +330,10 @@ def test_student_partial_before_any_computation(student_potenza):
 
 def test_student_page_shows_the_risk_and_loads_the_timeline(client_for, operator_school_potenza, student_potenza):
     make_high(student_potenza)
-    recompute_students()
+    recompute_students(today=DAY)
     body = client_for(operator_school_potenza).get(reverse("schools:student_detail", args=[student_potenza.pk]))
     html = body.content.decode()
-    assert "Attendance in the last 30 days: 70 % (threshold 90 %)" in html
+    assert "Attendance in the last 30 days: 55 % (threshold 90 %)" in html
     assert reverse("schools:risk_timeline", args=[student_potenza.pk]) in html
 
 

@@ -52,6 +52,7 @@ from schools.selectors import (
     students_for,
 )
 from schools.services import students as service
+from schools.services.courses import student_enrolments
 
 PAGE_SIZE = 25
 SESSION_KEY = "schools_student_searches"
@@ -183,6 +184,7 @@ def student_page_context(request: HttpRequest, student: Student, **forms: Any) -
         "consent_form": forms.get("consent_form") or ConsentForm(student=student),
         "leaving_form": forms.get("leaving_form") or LeavingForm(initial={"left_on": timezone.localdate()}),
         "partials": STUDENT_PARTIALS,
+        "course_enrolments": student_enrolments(student),  # with hours attended, for _courses.html
     }
 
 

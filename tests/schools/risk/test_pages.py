@@ -356,3 +356,18 @@ def test_timeline_merges_signals_and_interventions_newest_first(client_for, oper
     assert "<html" not in html  # the fragment for the student page
     high, tutoring, low = html.index(">High<"), html.index(">Tutoring<"), html.index(">Low<")
     assert high < tutoring < low
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("action", ["schools:risk_confirm", "schools:risk_dismiss"])
+def test_confirm_and_dismiss_by_role_and_organisation(request, client_for, both_at_risk, persona, action):
+    signal = RiskSignal.objects.get(student=both_at_risk[0])
+    user = request.getfixturevalue(persona)
+    response = client_for(user).post(reverse(action, args=[signal.pk]), {f"s{signal.pk}-reason": "No need."})
+    handled = SupportCase.objects.filter(origin_signal=signal).exists()
+    if persona == "operator_school_potenza":
+        assert response.status_code == 302 and handled
+    elif persona == "staff_school_matera":
+        assert response.status_code == 302 and not handled  # "already handled, or not yours"
+    else:
+        assert response.status_code == 403 and not handled

@@ -20,13 +20,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from aipim.accounts.models import SCHOOL_ROLES, Membership, User
+from aipim.accounts.models import SCHOOL_ROLES, Membership, Role, User
 from aipim.core.models import Consent, Organisation, Person, PersonLink
 from schools.models import (
     LINK_GUARDIAN,
     LINK_STUDENT,
     AttendanceRecord,
     BehaviourNote,
+    Course,
     Guardian,
     HelpDesk,
     OpeningHours,
@@ -38,6 +39,9 @@ from schools.models import (
     Stage,
     Student,
 )
+from schools.services import courses, initiatives
+from schools.services.messages import ensure_regional_templates
+from schools.services.risk import recompute_students
 
 SEED = 2026
 HISTORY_DAYS = 120
@@ -483,8 +487,86 @@ def seed(organisations: dict[str, Organisation]) -> int:
 
     created_ids += _enrol_core_demo_pupil(organisations, year, today, loaded_by)
     if created_ids:
-        _recompute(created_ids, today)
+        recompute_students(student_ids=created_ids, today=today)
+    ensure_regional_templates()
+    for code in SCHOOL_PLAN:
+        if code in organisations:
+            _seed_courses_and_initiatives(organisations[code], year, today, random.Random(f"{SEED}-{code}"))  # noqa: S311
     return len(created_ids)
+
+
+def _seed_courses_and_initiatives(
+    school: Organisation, year: SchoolYear, today: datetime.date, rng: random.Random
+) -> None:
+    """An Italian L2 course and a mother-tongue course with their registers so far, and a festival
+    with the families, through the services (audited as real use is). Once per school and year."""
+    operator = User.objects.filter(
+        memberships__organisation=school, memberships__role=Role.SCHOOL_OPERATOR, is_active=True
+    ).first()
+    if operator is None or Course.objects.filter(school=school, school_year=year).exists():
+        return
+    starts = year.starts_on + datetime.timedelta(days=30)
+    ends = year.starts_on + datetime.timedelta(days=240)
+    consenting = list(
+        Student.objects.filter(
+            school=school,
+            left_on__isnull=True,
+            person__consents__purpose=Consent.Purpose.SCHOOL_SUPPORT,
+            person__consents__withdrawn_at__isnull=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    plans: list[dict[str, Any]] = [
+        {"kind": "italian_l2", "title": "Italiano L2 – livello A2", "cefr_level": "A2", "language": "", "weekday": 0},
+        {
+            "kind": "mother_tongue",
+            "title": "Lingua araba per ragazzi",
+            "cefr_level": "",
+            "language": "ar",
+            "weekday": 2,
+        },
+    ]
+    for number, plan in enumerate(plans):
+        course = courses.create_course(
+            school=school,
+            by=operator,
+            kind=plan["kind"],
+            title=plan["title"],
+            cefr_level=plan["cefr_level"],
+            language=plan["language"],
+            teacher_name=["Maria Rossi", "Samira El Amrani"][number],
+            starts_on=starts,
+            ends_on=ends,
+            hours_planned=40,
+            capacity=15,
+            school_year=year,
+        )
+        first_day = starts + datetime.timedelta(days=(plan["weekday"] - starts.weekday()) % 7)
+        courses.add_sessions(
+            course=course,
+            day=first_day,
+            starts=datetime.time(14, 30),
+            ends=datetime.time(16, 30),
+            by=operator,
+            weeks=28,
+        )
+        for student in consenting[number * 6 : number * 6 + 12]:
+            courses.enrol_student(course=course, student=student, by=operator, on=starts)
+        for session in course.sessions.filter(starts_at__lte=timezone.now()).order_by("starts_at"):
+            marks = {enrolment.pk: rng.random() < 0.85 for enrolment in courses.register_enrolments(session)}
+            courses.record_attendance(session=session, marks=marks, by=operator)
+    initiatives.create_initiative(
+        school=school,
+        by=operator,
+        title="Festa dei popoli: cibi, musiche e giochi dal mondo",
+        date=min(today, year.starts_on + datetime.timedelta(days=60)),
+        place="Palestra della scuola",
+        languages="ar, ur, ti, fr, uk",
+        families_invited=40,
+        families_participated=27,
+        students_participated=65,
+    )
 
 
 def _enrol_core_demo_pupil(
@@ -511,12 +593,3 @@ def _enrol_core_demo_pupil(
         enrolled_on=min(year.starts_on, today),
     )
     return [student.pk]
-
-
-def _recompute(student_ids: list[int], today: datetime.date) -> None:
-    """The early-warning levels of the new pupils (S3's set-based recompute), if that part is there."""
-    try:
-        from schools.services.risk import recompute_students
-    except ImportError:  # the risk part is not installed
-        return
-    recompute_students(student_ids=student_ids, today=today)

@@ -512,7 +512,9 @@ class AttendanceRecord(models.Model):
         LATE = "late", _("Late")
         LEFT_EARLY = "left_early", _("Left early")
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("student"))
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("student"), db_index=False
+    )
     date = models.DateField(_("date"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     absent_hours = models.DecimalField(_("hours absent"), max_digits=4, decimal_places=1, default=Decimal("0"))
@@ -532,14 +534,17 @@ class AttendanceRecord(models.Model):
             models.UniqueConstraint(fields=["student", "date"], name="attendance_once_per_day"),
             models.CheckConstraint(condition=Q(absent_hours__gte=0), name="attendance_hours_not_negative"),
         ]
-        indexes = [models.Index(fields=["date"])]
+        # No index of the student alone or of the date: the unique constraint's (student, date) serves
+        # both the student's records and the risk windows, and every index slows the 200,000-row import.
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.date}: {self.status}"
 
 
 class ResultRecord(models.Model):
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="results", verbose_name=_("student"))
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="results", verbose_name=_("student"), db_index=False
+    )
     date = models.DateField(_("date"))
     subject = models.CharField(_("subject"), max_length=80)
     grade = models.DecimalField(
@@ -576,7 +581,7 @@ class BehaviourNote(models.Model):
         SERIOUS = "serious", _("Serious")
 
     student = models.ForeignKey(
-        Student, on_delete=models.CASCADE, related_name="behaviour_notes", verbose_name=_("student")
+        Student, on_delete=models.CASCADE, related_name="behaviour_notes", verbose_name=_("student"), db_index=False
     )
     date = models.DateField(_("date"))
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.MINOR)

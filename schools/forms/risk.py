@@ -71,7 +71,9 @@ class RiskSettingsForm(forms.Form):
         min_value=0,
         max_value=100,
         decimal_places=0,
-        help_text=_("A student who attended fewer of the recorded school days than this is flagged (2 points)."),
+        help_text=_(
+            "A student who attended a smaller share of the school days (Monday to Friday, up to the last register import) is flagged (2 points)."
+        ),
     )
     attendance_90_percent = forms.DecimalField(
         label=_("Minimum attendance over the last 90 days (%)"),

@@ -174,7 +174,7 @@ def test_stored_labels_are_english_and_sentences_follow_the_language():
     with translation.override("en"):
         assert sentence(indicator) == "Attendance in the last 30 days: 72 % (threshold 90 %)"
         assert sentence(by_code(Figures())[Code.ATTENDANCE_90]) == (
-            "Attendance in the last 90 days: no attendance records (threshold 90 %)"
+            "Attendance in the last 90 days: no register data imported (threshold 90 %)"
         )
         assert sentence(
             by_code(Figures(core_grades={"Italiano": Decimal(4), "Storia": Decimal(3)}))[Code.FAILING_CORE]

@@ -179,6 +179,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aipim.reports.tasks.purge_expired_reports",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Every hour: a reminder goes out once an appointment is within its 24 hours; a referral past its
+    # acknowledgement deadline goes to the desk supervisor.
+    "pua-appointment-reminders": {
+        "task": "pua.tasks.appointments.send_appointment_reminders",
+        "schedule": crontab(minute=5),
+    },
+    "pua-escalate-overdue-referrals": {
+        "task": "pua.tasks.referrals.escalate_overdue_referrals",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------

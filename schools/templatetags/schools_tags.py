@@ -78,3 +78,12 @@ def select_options(field: BoundField) -> SafeString:
         '<option value="{}"{}>{}</option>',
         ((choice, " selected" if str(choice) == current else "", label) for choice, label in field.field.choices),  # type: ignore[attr-defined]
     )
+
+
+@register.simple_tag
+def risk_timeline(student: Any) -> list[dict[str, Any]]:
+    """The student's signals and interventions together, newest first (two queries), for the student
+    page's timeline: drawn with the page, so it needs no script and no second request."""
+    from schools.services.risk import timeline
+
+    return timeline(student)

@@ -328,13 +328,23 @@ def test_student_partial_before_any_computation(student_potenza):
     assert "Not computed yet" in html
 
 
-def test_student_page_shows_the_risk_and_loads_the_timeline(client_for, operator_school_potenza, student_potenza):
+def test_student_page_shows_the_risk_and_its_timeline(client_for, operator_school_potenza, student_potenza):
     make_high(student_potenza)
     recompute_students(today=DAY)
+    Intervention.objects.create(
+        student=student_potenza,
+        kind="tutoring",
+        owner=operator_school_potenza,
+        starts_on=DAY,
+        created_by=operator_school_potenza,
+    )
     body = client_for(operator_school_potenza).get(reverse("schools:student_detail", args=[student_potenza.pk]))
     html = body.content.decode()
     assert "Attendance in the last 30 days: 55 % (threshold 90 %)" in html
-    assert reverse("schools:risk_timeline", args=[student_potenza.pk]) in html
+    # The timeline is drawn with the page: no script, no second request.
+    timeline = html[html.index('id="timeline-heading"') :]
+    assert "Tutoring" in timeline and "Early warning" in timeline
+    assert "hx-get" not in html
 
 
 def test_timeline_merges_signals_and_interventions_newest_first(client_for, operator_school_potenza, student_potenza):

@@ -26,6 +26,7 @@ from schools.models import (
     SessionAttendance,
     Student,
 )
+from tests.factories import municipality
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seeded(db, settings):
     settings.DEBUG = True
+    municipality("Potenza")  # the browser tests' flush empties the ISTAT list: load it again if so
     call_command("seed_demo", stdout=io.StringIO())
 
 

@@ -8,6 +8,7 @@ through schools/privacy.py."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -23,6 +24,7 @@ from schools.models import (
     SchoolSite,
     SchoolYear,
 )
+from schools.services.messages import validate_template_text
 
 
 @admin.register(SchoolSite)
@@ -68,8 +70,26 @@ class RiskSettingsAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class MessageTemplateTranslationForm(forms.ModelForm):
+    """A translation's placeholders must be ones the messages fill: an unknown one would reach the
+    family as "{nome_studente}"."""
+
+    class Meta:
+        model = MessageTemplateTranslation
+        fields = ("language", "subject", "body")
+
+    def clean_subject(self) -> str:
+        validate_template_text(self.cleaned_data["subject"])
+        return self.cleaned_data["subject"]
+
+    def clean_body(self) -> str:
+        validate_template_text(self.cleaned_data["body"])
+        return self.cleaned_data["body"]
+
+
 class MessageTemplateTranslationInline(admin.StackedInline):
     model = MessageTemplateTranslation
+    form = MessageTemplateTranslationForm
     extra = 1
     fields = ("language", "subject", "body")
 

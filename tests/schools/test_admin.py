@@ -128,6 +128,15 @@ def test_a_template_gets_a_new_language_in_the_admin(admin_client, school_potenz
     assert response.status_code == 302, response.content.decode()[:2000]
     assert sorted(template.translations.values_list("language", flat=True)) == ["it", "uk"]
 
+    # A placeholder the messages do not fill is refused with the list of those they do.
+    data["translations-1-body"] = "{nome_studente} був відсутній {date}."
+    data["translations-INITIAL_FORMS"] = "1"
+    data["translations-1-language"] = "ro"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "{nome_studente}" in response.content.decode()
+    assert not template.translations.filter(language="ro").exists()
+
 
 def test_risk_settings_remember_who_changed_them(admin_client, school_potenza) -> None:
     response = admin_client.post(

@@ -6,7 +6,6 @@ key, and the URL carries only that key."""
 from __future__ import annotations
 
 import csv
-import secrets
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -20,6 +19,7 @@ from django.views import View
 
 from aipim.accounts.models import PUA_ROLES
 from aipim.core import audit
+from aipim.core.listing import query_with, remember_search, searched_text, sortable_columns
 from aipim.core.views import RoleRequiredMixin
 from pua.forms.cases import CaseFilterForm, CaseSearchForm
 from pua.models import NeedDomain
@@ -27,15 +27,6 @@ from pua.selectors import DEFAULT_SORT, case_list
 
 PAGE_SIZE = 25
 SESSION_KEY = "pua_case_searches"
-MAX_SEARCHES = 20  # kept in the session at once; the oldest go first
-
-
-def remember_search(request: HttpRequest, text: str) -> str:
-    searches: dict[str, str] = request.session.get(SESSION_KEY, {})
-    token = secrets.token_urlsafe(12)
-    searches[token] = text
-    request.session[SESSION_KEY] = dict(list(searches.items())[-MAX_SEARCHES:])
-    return token
 
 
 def read_filters(request: HttpRequest) -> tuple[CaseFilterForm, dict[str, Any]]:
@@ -43,18 +34,8 @@ def read_filters(request: HttpRequest) -> tuple[CaseFilterForm, dict[str, Any]]:
     form = CaseFilterForm(request.GET or None, user=request.user)
     filters: dict[str, Any] = dict(form.cleaned_data) if form.is_valid() else {}
     token = filters.pop("search", "")
-    filters["search"] = request.session.get(SESSION_KEY, {}).get(token, "") if token else ""
+    filters["search"] = searched_text(request, token, key=SESSION_KEY)
     return form, filters
-
-
-def _with(query: QueryDict, **changes: str) -> str:
-    query = query.copy()
-    for name, value in changes.items():
-        if value:
-            query[name] = value
-        else:
-            query.pop(name, None)
-    return query.urlencode()
 
 
 COLUMNS = [
@@ -67,18 +48,6 @@ COLUMNS = [
     ("opened", _("Opened")),
     ("", _("Needs")),
 ]
-
-
-def columns(query: QueryDict, current: str) -> list[dict[str, Any]]:
-    """The table's headers: a sortable one links to the list sorted by it (again: reversed)."""
-    headers = []
-    for key, label in COLUMNS:
-        header: dict[str, Any] = {"label": label, "url": "", "state": ""}
-        if key:
-            header["url"] = "?" + _with(query, sort=f"-{key}" if current == key else key)
-            header["state"] = {key: "ascending", f"-{key}": "descending"}.get(current, "")
-        headers.append(header)
-    return headers
 
 
 class SearchPaginator(Paginator):
@@ -126,13 +95,13 @@ class CaseListView(RoleRequiredMixin, View):
             self.template_name,
             {
                 "form": form,
-                "search_form": CaseSearchForm(initial={"q": filters["search"], "query": _with(query, search="")}),
+                "search_form": CaseSearchForm(initial={"q": filters["search"], "query": query_with(query, search="")}),
                 "searched": filters["search"],
                 "page": page,
-                "page_query": _with(query),
-                "export_query": _with(query),
-                "clear_search_query": _with(query, search=""),
-                "columns": columns(query, current),
+                "page_query": query_with(query),
+                "export_query": query_with(query),
+                "clear_search_query": query_with(query, search=""),
+                "columns": sortable_columns(COLUMNS, query, current),
                 "detail_prefix": detail_prefix,
             },
         )
@@ -142,7 +111,7 @@ class CaseListView(RoleRequiredMixin, View):
         query = QueryDict(request.POST.get("query", ""), mutable=True)
         query.pop("page", None)
         if form.is_valid():
-            query["search"] = remember_search(request, form.cleaned_data["q"])
+            query["search"] = remember_search(request, form.cleaned_data["q"], key=SESSION_KEY)
         else:
             query.pop("search", None)
         return redirect(f"{reverse('pua:case_list')}?{query.urlencode()}")

@@ -7,7 +7,6 @@ one audit record."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from django.views import View
 
 from aipim.accounts.models import SCHOOL_ROLES
 from aipim.core import audit
+from aipim.core.listing import query_with, remember_search, searched_text, sortable_columns
 from aipim.core.models import Consent, Person
 from aipim.core.names import name_key
 from aipim.core.scoping import get_for_user_or_404
@@ -56,7 +56,6 @@ from schools.services.courses import student_enrolments
 
 PAGE_SIZE = 25
 SESSION_KEY = "schools_student_searches"
-MAX_SEARCHES = 20
 
 # The parts of the student page written by the other parts of the app, shown once they exist; each
 # receives `student` (and `request`).
@@ -70,29 +69,11 @@ STUDENT_PARTIALS = [
 ]
 
 
-def _with(query: QueryDict, **changes: str) -> str:
-    query = query.copy()
-    for name, value in changes.items():
-        if value:
-            query[name] = value
-        else:
-            query.pop(name, None)
-    return query.urlencode()
-
-
-def remember_search(request: HttpRequest, text: str) -> str:
-    searches: dict[str, str] = request.session.get(SESSION_KEY, {})
-    token = secrets.token_urlsafe(12)
-    searches[token] = text
-    request.session[SESSION_KEY] = dict(list(searches.items())[-MAX_SEARCHES:])
-    return token
-
-
 def read_filters(request: HttpRequest) -> tuple[StudentFilterForm, dict[str, Any]]:
     form = StudentFilterForm(request.GET or None, user=request.user)
     filters: dict[str, Any] = dict(form.cleaned_data) if form.is_valid() else {}
     token = filters.pop("search", "")
-    filters["search"] = request.session.get(SESSION_KEY, {}).get(token, "") if token else ""
+    filters["search"] = searched_text(request, token, key=SESSION_KEY)
     return form, filters
 
 
@@ -105,17 +86,6 @@ COLUMNS = [
     ("", gettext_lazy("Age–grade gap")),
     ("risk", gettext_lazy("Risk")),
 ]
-
-
-def columns(query: QueryDict, current: str) -> list[dict[str, Any]]:
-    headers = []
-    for key, label in COLUMNS:
-        header: dict[str, Any] = {"label": label, "url": "", "state": ""}
-        if key:
-            header["url"] = "?" + _with(query, sort=f"-{key}" if current == key else key, page="")
-            header["state"] = {key: "ascending", f"-{key}": "descending"}.get(current, "")
-        headers.append(header)
-    return headers
 
 
 class StudentListView(RoleRequiredMixin, View):
@@ -142,12 +112,14 @@ class StudentListView(RoleRequiredMixin, View):
             self.template_name,
             {
                 "form": form,
-                "search_form": StudentSearchForm(initial={"q": filters["search"], "query": _with(query, search="")}),
+                "search_form": StudentSearchForm(
+                    initial={"q": filters["search"], "query": query_with(query, search="")}
+                ),
                 "searched": filters["search"],
                 "page": page,
-                "page_query": _with(query),
-                "clear_search_query": _with(query, search=""),
-                "columns": columns(query, current),
+                "page_query": query_with(query),
+                "clear_search_query": query_with(query, search=""),
+                "columns": sortable_columns(COLUMNS, query, current, page=""),
                 "detail_prefix": detail_prefix,
             },
         )
@@ -157,7 +129,7 @@ class StudentListView(RoleRequiredMixin, View):
         query = QueryDict(request.POST.get("query", ""), mutable=True)
         query.pop("page", None)
         if form.is_valid():
-            query["search"] = remember_search(request, form.cleaned_data["q"])
+            query["search"] = remember_search(request, form.cleaned_data["q"], key=SESSION_KEY)
         else:
             query.pop("search", None)
         return redirect(f"{reverse('schools:student_list')}?{query.urlencode()}")

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from aipim.api.views import SwaggerDocsView
 from aipim.core import api as core_api
 from pua import api as pua_api
+from schools import api as schools_api
 
 router = DefaultRouter()
 router.register("people", core_api.PersonViewSet, basename="person")
@@ -15,6 +16,7 @@ router.register("organisations", core_api.OrganisationViewSet, basename="organis
 router.register("municipalities", core_api.MunicipalityViewSet, basename="municipality")
 router.register("services", core_api.ServiceViewSet, basename="service")
 pua_api.register(router)
+schools_api.register(router)
 
 # No ReDoc page: its template loads Google Fonts from a CDN and runs an inline script, both refused
 # by our Content Security Policy; Swagger UI (sidecar files, no inline code) documents the same schema.

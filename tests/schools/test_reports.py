@@ -417,3 +417,49 @@ def test_the_pdf_prints_the_same_figures(results, official, tmp_path):
     assert figures_after(text, "Moved to another school") == ["5"]
     assert figures_after(text, "Families who took part") == ["12"]
     assert "83 %" in text
+
+
+def test_an_operator_requests_it_from_the_reports_page(
+    results, client_for, operator_school_potenza, school_potenza, django_capture_on_commit_callbacks
+):
+    from aipim.reports.models import ReportRequest
+
+    client = client_for(operator_school_potenza)
+    assert "Action 1 – schools: results per school and period" in client.get(reverse("reports:list")).content.decode()
+    form = {
+        "report": "schools-results",
+        "schools-results-date_from": str(DATE_FROM),
+        "schools-results-date_to": str(TODAY),
+        "schools-results-school": school_potenza.pk,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:request"), form)
+    report = ReportRequest.objects.get(requested_by=operator_school_potenza)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.DONE, report.error
+    assert "IC Potenza" in report.preview_html
+
+
+def test_it_renders_right_to_left_in_arabic(results, official):
+    from django.utils import translation
+
+    builder = get_builder("schools-results")
+    with translation.override("ar"):
+        context = build(user=official)
+        body = rendering.render_body(builder, context, params=period())
+        document = rendering.render_document(builder, body)
+    assert 'dir="rtl"' in document and "<bdi" in body
+
+
+def test_the_build_runs_a_fixed_number_of_queries(
+    results, official, make_student, school_potenza, operator_school_potenza, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(60) as small:  # 34 for a period over three months
+        build(user=official)
+    for _ in range(10):
+        pupil = make_student(school_potenza, arrived_in_italy_on=NEW_ARRIVAL)
+        Intervention.objects.create(student=pupil, kind="mediator", starts_on=TODAY, created_by=operator_school_potenza)
+        RiskSignal.objects.create(student=pupil, computed_at=at(DATE_FROM), level="medium", score=2)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert build(user=official)["supported_total"] == "25"

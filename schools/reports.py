@@ -238,6 +238,8 @@ def _course_row(label: Any, totals: CourseTotals) -> dict[str, Any]:
 
 def _initiatives(totals: InitiativeTotals) -> dict[str, Any]:
     rate = totals.family_participation
+    if totals.families_invited < SMALL_NUMBER_THRESHOLD:
+        rate = None  # a share of a suppressed count would give it away
     return {
         "initiatives": totals.initiatives,
         "families_invited": suppress(totals.families_invited),

@@ -463,3 +463,17 @@ def test_the_build_runs_a_fixed_number_of_queries(
         RiskSignal.objects.create(student=pupil, computed_at=at(DATE_FROM), level="medium", score=2)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert build(user=official)["supported_total"] == "25"
+
+
+def test_a_share_of_a_small_number_is_not_printed(school_potenza, operator_school_potenza):
+    CulturalInitiative.objects.create(
+        school=school_potenza,
+        title="Merenda",
+        date=TODAY,
+        families_invited=3,
+        families_participated=2,
+        created_by=operator_school_potenza,
+    )
+    figures = build(school=school_potenza)["initiatives"]
+    assert (figures["families_invited"], figures["families_participated"]) == ("<5", "<5")
+    assert figures["family_participation"] == "–"

@@ -219,7 +219,9 @@ def link_problem(request: HttpRequest, error: Exception) -> HttpResponse:
 
 def private_response(response: HttpResponse) -> HttpResponse:
     # The token is in the URL: no Referer may carry it to another site, no crawler may keep it.
-    response["Referrer-Policy"] = "no-referrer"
+    # "same-origin", not "no-referrer": with no-referrer Chromium sends "Origin: null" with the
+    # page's own form and Django's CSRF check refuses the answer (tests/e2e/test_signed_link_forms.py).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -56,7 +56,7 @@ def scoped_message(request: HttpRequest, pk: int) -> FamilyMessage:
 
 def private_response(response: HttpResponse) -> HttpResponse:
     # The token is in the URL: no Referer may carry it to another site, no crawler may keep it.
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer makes the form's POST fail CSRF
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

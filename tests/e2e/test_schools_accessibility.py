@@ -22,7 +22,7 @@ from schools.services import imports as imports_service
 from schools.services import interventions as interventions_service
 from schools.services import messages as messages_service
 from tests.e2e.conftest import axe_violations
-from tests.e2e.test_schools_journey import attendance_csv, drop_student_page_inline_style, last_weekdays
+from tests.e2e.test_schools_journey import attendance_csv, last_weekdays
 from tests.schools import conftest as schools_fixtures
 
 # The schools' fixtures (tests/schools/conftest.py), made visible to this folder.
@@ -126,7 +126,6 @@ def test_schools_page_passes_axe(new_page, browser_problems, potenza_at_work, op
     assert page.locator("html").get_attribute("lang") == language
     assert page.locator("main").get_by_text(SHOWN[name]).count() > 0, f"{name}: no data shown"
     problems = axe_violations(page)
-    drop_student_page_inline_style(browser_problems)
     assert problems == [], f"{name} ({language})"
 
 

@@ -13,7 +13,6 @@ import datetime
 import re
 from urllib.parse import urlparse
 
-import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -198,28 +197,6 @@ def test_operator_from_register_import_to_the_familys_acknowledgement(
     assert page_matera.locator("h1").inner_text() == "Page not found"
     assert "Haddad" not in page_matera.content()
 
-    # The student page's inline style (test_the_student_page_keeps_to_the_csp): known, left out here.
-    drop_student_page_inline_style(browser_problems)
-
-
-STUDENT_PAGE_STYLE = re.compile(
-    r"^CSP violation: style-src-attr blocked inline at http://[^/]+/schools/students/\d+/:\d+$"
-)
-
-INLINE_STYLE_REFUSED = "Applying inline style violates the following Content Security Policy directive"
-
-
-def drop_student_page_inline_style(browser_problems) -> None:
-    """Take out of the problems found the one known CSP violation of the student page (the sensitive
-    notes' style attribute, templates/schools/students/detail.html:38), which has its own failing test."""
-    dropped = [line for line in browser_problems.csp if STUDENT_PAGE_STYLE.match(line)]
-    browser_problems.csp[:] = [line for line in browser_problems.csp if not STUDENT_PAGE_STYLE.match(line)]
-    # Chromium also logs each refusal to the console, without saying where: as many of those go.
-    for _line in dropped:
-        refusal = next((m for m in browser_problems.console if m.startswith(INLINE_STYLE_REFUSED)), None)
-        if refusal is not None:
-            browser_problems.console.remove(refusal)
-
 
 def sent_message(student: Student, by) -> FamilyMessage:
     ensure_regional_templates()
@@ -227,15 +204,6 @@ def sent_message(student: Student, by) -> FamilyMessage:
     return messages_service.send_message(message=message, by=by)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The family's page is served with Referrer-Policy: no-referrer (schools/views/messages.py, "
-        "private_response), so Chromium sends 'Origin: null' with the form's POST and Django's CSRF check "
-        "answers 403 (Origin checking failed - null does not match any trusted origins): the button never "
-        "records the acknowledgement. Fix: Referrer-Policy 'same-origin' there."
-    ),
-)
 def test_the_family_confirms_through_the_link(new_page, browser_problems, operator_school_potenza, student_potenza):
     message = sent_message(student_potenza, operator_school_potenza)
     family = new_page(language="it")
@@ -256,13 +224,6 @@ def test_the_family_confirms_through_the_link(new_page, browser_problems, operat
     assert seen == {"csp": [], "console": []}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        'templates/schools/students/detail.html:38 puts style="white-space: pre-line" on the sensitive notes; '
-        "the CSP (style-src-attr) refuses it. Fix: drop the attribute and write {{ sensitive_notes|linebreaksbr }}."
-    ),
-)
 def test_the_student_page_keeps_to_the_csp(new_page, browser_problems, operator_school_potenza, student_potenza):
     page = new_page(language="en", user=operator_school_potenza)
     assert page.goto(reverse("schools:student_detail", args=[student_potenza.pk])).status == 200

@@ -35,7 +35,7 @@ def test_the_service_sees_the_referral_and_accepts_it_then_reports_the_outcome(c
     page = client.get(url)
     assert page.status_code == 200
     assert "Abdel Aziz" in page.content.decode() and "Needs a flat" in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-cache" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
 
     assert client.post(url, {"status": "accepted", "note": "Meeting on 3 March"}).status_code == 302
@@ -121,7 +121,7 @@ def test_the_person_sees_service_status_and_dates_but_no_reason(client, sent_ref
     assert "Needs a flat" not in page  # the reason and notes are for the services, not for this page
     assert drafted.service.name not in page  # drafts are not referrals yet
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(("language", "direction"), [("fr", "ltr"), ("ar", "rtl"), ("", "ltr")])

@@ -159,7 +159,7 @@ def test_the_family_acknowledges_once_through_the_link(client, draft, operator_s
     url = ack_url(draft)
     page = client.get(url)
     text = page.content.decode()
-    assert page.status_code == 200 and page["Content-Language"] == "ar" and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Content-Language"] == "ar" and page["Referrer-Policy"] == "same-origin"
     assert 'lang="ar" dir="rtl"' in text and "عائلتنا الكريمة" in text
     main = text.split("<main", 1)[1].split("</main>", 1)[0]
     assert main.count('type="submit"') == 1

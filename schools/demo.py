@@ -39,7 +39,7 @@ from schools.models import (
     Stage,
     Student,
 )
-from schools.services import courses, initiatives
+from schools.services import courses, helpdesk, initiatives, interventions
 from schools.services.messages import ensure_regional_templates
 from schools.services.risk import recompute_students
 
@@ -492,7 +492,76 @@ def seed(organisations: dict[str, Organisation]) -> int:
     for code in SCHOOL_PLAN:
         if code in organisations:
             _seed_courses_and_initiatives(organisations[code], year, today, random.Random(f"{SEED}-{code}"))  # noqa: S311
+            _seed_desk_work(organisations[code], today)
     return len(created_ids)
+
+
+def _seed_desk_work(school: Organisation, today: datetime.date) -> None:
+    """A few weeks of the help desk (walk-ins, mediator slots, two booked) and interventions for the
+    pupils at high risk, one done and improved, through the services as the school's operator."""
+    operator = User.objects.filter(
+        memberships__organisation=school, memberships__role=Role.SCHOOL_OPERATOR, is_active=True
+    ).first()
+    desk = HelpDesk.objects.filter(school=school, active=True).order_by("pk").first()
+    if operator is None or desk is None or desk.walk_ins.exists():
+        return
+    pupils = list(Student.objects.filter(school=school, left_on__isnull=True).order_by("pk")[:6])
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    visits = [
+        (21, "enrolment", None, "Famiglia Haile", "ti"),
+        (16, "language", 0, "", "ar"),
+        (12, "documents", None, "Sig.ra Begum", "bn"),
+        (9, "learning", 1, "", "ur"),
+        (5, "family", 2, "", "ar"),
+        (2, "health", None, "Sig. Okafor", "en"),
+    ]
+    for days_ago, topic, pupil, visitor, language in visits:
+        helpdesk.log_walk_in(
+            desk=desk,
+            at=now - datetime.timedelta(days=days_ago, hours=3),
+            topic=topic,
+            by=operator,
+            student=pupils[pupil] if pupil is not None and pupil < len(pupils) else None,
+            visitor_name=visitor,
+            language=language,
+        )
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    slots = [
+        helpdesk.create_slot(
+            desk=desk,
+            starts_at=timezone.make_aware(datetime.datetime.combine(monday, datetime.time(14 + hour, 30))),
+            ends_at=timezone.make_aware(datetime.datetime.combine(monday, datetime.time(15 + hour, 15))),
+            mediator_name=mediator,
+            language=language,
+            by=operator,
+        )
+        for hour, (mediator, language) in enumerate(
+            [("Samira El Amrani", "ar"), ("Yonas Tekle", "ti"), ("Rukhsana Malik", "ur")]
+        )
+    ]
+    if pupils:
+        helpdesk.book_slot(slot=slots[0], by=operator, student=pupils[0])
+    helpdesk.book_slot(slot=slots[1], by=operator, family_name="Famiglia Haile")
+    at_risk = list(Student.objects.filter(school=school, risk_level="high", left_on__isnull=True).order_by("pk")[:3])
+    plans = [("tutoring", "in_progress"), ("family_meeting", "planned"), ("italian_l2", "done")]
+    for student, (kind, status) in zip(at_risk, plans, strict=False):
+        intervention = interventions.create_intervention(
+            student=student,
+            kind=kind,
+            starts_on=today - datetime.timedelta(days=20),
+            by=operator,
+            owner=operator,
+            status="in_progress" if status != "planned" else "planned",
+        )
+        if status == "done":
+            interventions.update_intervention(
+                intervention=intervention,
+                by=operator,
+                status="done",
+                ends_on=today - datetime.timedelta(days=1),
+                outcome="improved",
+                outcome_note="Partecipa di più in classe.",
+            )
 
 
 def _seed_courses_and_initiatives(

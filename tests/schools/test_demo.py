@@ -16,15 +16,18 @@ from schools.models import (
     BehaviourNote,
     Course,
     CulturalInitiative,
+    DeskSlot,
     Enrolment,
     Guardian,
     HelpDesk,
+    Intervention,
     MessageTemplateTranslation,
     ResultRecord,
     RiskSignal,
     SchoolClass,
     SessionAttendance,
     Student,
+    WalkIn,
 )
 from tests.factories import municipality
 
@@ -78,6 +81,10 @@ def test_courses_registers_initiatives_and_message_templates_come_through_the_se
     assert SessionAttendance.objects.filter(present=True).exists()
     assert SessionAttendance.objects.filter(present=False).exists()
     assert AuditEvent.objects.filter(action="course.create").count() == 2  # audited as real use is
+    assert WalkIn.objects.filter(help_desk__school__code="IC-PZ1").count() == 6
+    assert DeskSlot.objects.filter(help_desk__school__code="IC-PZ1", status="booked").count() == 2
+    assert Intervention.objects.filter(student__risk_level="high").count() == 3
+    assert Intervention.objects.filter(status="done", outcome="improved").count() == 1
     languages = set(MessageTemplateTranslation.objects.values_list("language", flat=True))
     assert {"it", "en", "fr", "ar"} <= languages
 
@@ -90,6 +97,8 @@ def test_seed_is_idempotent(seeded):
         Course.objects.count(),
         CulturalInitiative.objects.count(),
         MessageTemplateTranslation.objects.count(),
+        WalkIn.objects.count(),
+        Intervention.objects.count(),
     )
     organisations = {org.code: org for org in Organisation.objects.all()}
     assert demo.seed(organisations) == 0
@@ -100,4 +109,6 @@ def test_seed_is_idempotent(seeded):
         Course.objects.count(),
         CulturalInitiative.objects.count(),
         MessageTemplateTranslation.objects.count(),
+        WalkIn.objects.count(),
+        Intervention.objects.count(),
     ) == counts

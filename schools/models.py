@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aipim.accounts.models import SCHOOL_ROLES
 from aipim.core.fields import EncryptedTextField
@@ -243,7 +244,9 @@ class SchoolClass(models.Model):
     )
     name = models.CharField(_("name"), max_length=20, help_text=_("E.g. 2B."))
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
-    grade = models.PositiveSmallIntegerField(_("grade"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    grade = models.PositiveSmallIntegerField(
+        pgettext_lazy("year of a class", "grade"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     usual_age = models.PositiveSmallIntegerField(
         _("usual age"),
         blank=True,
@@ -546,9 +549,9 @@ class ResultRecord(models.Model):
         Student, on_delete=models.CASCADE, related_name="results", verbose_name=_("student"), db_index=False
     )
     date = models.DateField(_("date"))
-    subject = models.CharField(_("subject"), max_length=80)
+    subject = models.CharField(pgettext_lazy("school subject", "subject"), max_length=80)
     grade = models.DecimalField(
-        _("grade"),
+        pgettext_lazy("mark", "grade"),
         max_digits=4,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from schools.importing.values import fold
 
@@ -85,7 +86,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         REGISTER_ID,
         STUDENT_NAME,
         DATE,
-        Field("subject", _("Subject"), True, ("materia", "disciplina", "insegnamento", "subject", "course")),
+        Field(
+            "subject",
+            pgettext_lazy("school subject", "Subject"),
+            True,
+            ("materia", "disciplina", "insegnamento", "subject", "course"),
+        ),
         Field("grade", _("Grade (0–10)"), True, ("voto", "valutazione", "voto numerico", "grade", "mark", "score")),
         Field(
             "term",

@@ -130,6 +130,8 @@ DEMO_USERS = [
     ("supervisor@demo.aipim.it", "Anna Supervisor (Irsina)", Role.PUA_SUPERVISOR, "IRS"),
     ("school.operator@demo.aipim.it", "Sara Operator (IC Potenza 1)", Role.SCHOOL_OPERATOR, "IC-PZ1"),
     ("school.staff@demo.aipim.it", "Luca Teacher (IC Potenza 1)", Role.SCHOOL_STAFF, "IC-PZ1"),
+    ("school.operator.matera@demo.aipim.it", "Rosa Operator (IC Matera 2)", Role.SCHOOL_OPERATOR, "IC-MT2"),
+    ("school.operator.melfi@demo.aipim.it", "Nicola Operator (IIS Melfi)", Role.SCHOOL_OPERATOR, "IIS-MLF"),
     ("association@demo.aipim.it", "Fatima Manager (Ponti tra Culture)", Role.ASSOCIATION_MANAGER, "ASS-PONTI"),
     ("editor@demo.aipim.it", "Elena Editor (Regione)", Role.EDITOR, "REGIONE"),
     ("official@demo.aipim.it", "Paolo Official (Regione)", Role.REGIONAL_OFFICIAL, "REGIONE"),

@@ -883,7 +883,15 @@ class SupportCase(models.Model):
     students = models.ManyToManyField(Student, related_name="support_cases", blank=True, verbose_name=_("students"))
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: opened by the system (the nightly early warning), not by a person.
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     referent = models.ForeignKey(
         settings.AUTH_USER_MODEL,

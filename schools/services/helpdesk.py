@@ -319,8 +319,10 @@ def open_case_from_risk(*, student: Student, signal: RiskSignal, by: Any) -> Sup
     Idempotent: a student has at most one open case opened from risk, and a second call returns it.
     Someone must act by today + the school's act_within_days; a draft message to the family, in
     their language, is proposed on the case's page. Without a user (`by` None: the nightly early
-    warning) the case is recorded as opened by the student's referent, else the class coordinator,
-    else a help-desk operator; raises ValidationError when the school has none of them."""
+    warning) the case is recorded as opened by no one (`opened_by` None, "opened automatically by
+    the early warning"), and the audit event has no user; either way the case is given, as its
+    referent, to the student's referent, else the class coordinator, else a help-desk operator.
+    Without a user, raises ValidationError when the school has none of them."""
     with transaction.atomic():
         # Lock the student: two recomputations racing must open one case, not two.
         student = Student.objects.select_for_update(of=("self",)).select_related("school").get(pk=student.pk)
@@ -334,30 +336,31 @@ def open_case_from_risk(*, student: Student, signal: RiskSignal, by: Any) -> Sup
         risk_settings = RiskSettings.for_school(student.school)
         today = timezone.localdate()
         desk = HelpDesk.objects.filter(school_id=student.school_id, active=True).order_by("pk").first()
-        actor = by or responsible_staff(student)
-        if actor is None:
+        referent = responsible_staff(student) or by
+        if referent is None:
             raise ValidationError(_("The school has no help-desk operator to give the case to."))
         case = SupportCase.objects.create(
             school=student.school,
             help_desk=desk,
             title=_("High risk of dropping out"),
             status=SupportCase.Status.OPEN,
-            opened_by=actor,
+            opened_by=by,
             opened_at=timezone.now(),
-            referent=student.referent,
+            referent=referent,
             origin=SupportCase.Origin.RISK,
             origin_signal=signal,
             act_by=today + datetime.timedelta(days=risk_settings.act_within_days),
         )
         case.students.add(student)
         audit.record(by, "supportcase.open", case, organisation=student.school, origin="risk", signal=signal.pk)
-        _propose_message(student, by=actor)
+        # The draft is written for the person who will check and send it.
+        _propose_message(student, by=by or referent)
     return case
 
 
 def responsible_staff(student: Student) -> Any:
-    """Who a case opened by the nightly early warning (no user) is recorded as opened by: the
-    student's referent, else the class coordinator, else the school's first help-desk operator."""
+    """Who a case opened from risk is given to (its referent): the student's referent, else the
+    class coordinator, else the school's first help-desk operator."""
     if student.referent_id:
         return student.referent
     if student.school_class_id and student.school_class.referent_id:  # type: ignore[union-attr]

@@ -26,7 +26,8 @@ def test_a_high_signal_opens_a_case_with_a_deadline_and_an_arabic_draft(
     assert case.origin_signal == high_signal
     assert list(case.students.all()) == [student_potenza]
     assert case.help_desk == desk_potenza
-    assert case.referent == student_potenza.referent
+    assert case.referent == student_potenza.referent  # the operator, in the fixture
+    assert case.opened_by == operator_school_potenza
     assert case.act_by == timezone.localdate() + datetime.timedelta(days=7)
     assert case.acted_at is None
     message = FamilyMessage.objects.get(student=student_potenza)
@@ -61,13 +62,50 @@ def test_the_deadline_follows_the_schools_setting(student_potenza, high_signal, 
     assert case.act_by == timezone.localdate() + datetime.timedelta(days=3)
 
 
-def test_without_a_user_the_case_is_recorded_as_opened_by_the_referent(
+def test_without_a_user_the_system_is_recorded_as_the_opener_and_the_referent_gets_the_case(
     student_potenza, high_signal, operator_school_potenza
 ):
     case = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
-    assert case.opened_by == operator_school_potenza
+    case.refresh_from_db()
+    assert case.opened_by is None  # nobody opened it: the early warning did
+    assert case.referent == operator_school_potenza  # the responsible staff member follows it
     event = AuditEvent.objects.get(action="supportcase.open", object_id=str(case.pk))
     assert event.user is None  # the system did it
+
+
+def test_without_a_student_referent_the_class_coordinator_gets_the_case(
+    student_potenza, high_signal, operator_school_potenza
+):
+    from schools.models import Student
+
+    Student.objects.filter(pk=student_potenza.pk).update(referent=None)
+    student_potenza.refresh_from_db()
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    assert case.opened_by is None and case.referent == operator_school_potenza  # the class's coordinator
+
+
+def test_a_user_opening_it_is_recorded_as_the_opener(student_potenza, high_signal, make_member, school_potenza):
+    from aipim.accounts.models import Role
+
+    teacher = make_member(Role.SCHOOL_STAFF, school_potenza, email="teacher.potenza@example.org")
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=teacher)
+    assert case.opened_by == teacher
+    assert AuditEvent.objects.get(action="supportcase.open", object_id=str(case.pk)).user == teacher
+
+
+def test_the_case_pages_say_the_early_warning_opened_it(
+    student_potenza, high_signal, operator_school_potenza, client_for
+):
+    from django.urls import reverse
+
+    case = open_case_from_risk(student=student_potenza, signal=high_signal, by=None)
+    client = client_for(operator_school_potenza)
+    for url in (
+        reverse("schools:supportcase_detail", args=[case.pk]),
+        reverse("schools:supportcase_list"),
+        reverse("schools:risk_follow_up"),
+    ):
+        assert "opened automatically by the early warning" in client.get(url).content.decode(), url
 
 
 def test_the_regional_templates_are_created_when_missing(student_potenza, high_signal):

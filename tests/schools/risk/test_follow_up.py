@@ -38,6 +38,9 @@ def test_entering_high_opens_the_case_and_tells_the_referent_once(
     case = risk_cases(student_potenza).get()
     signal = RiskSignal.objects.get(student=student_potenza)
     assert case.status == "open" and case.origin_signal == signal and case.act_by is not None
+    assert case.opened_by is None and case.referent == operator_school_potenza  # the nightly run: no user
+    opened = AuditEvent.objects.get(action="supportcase.open", object_id=str(case.pk))
+    assert opened.user is None
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == [operator_school_potenza.email]
@@ -105,6 +108,8 @@ def test_without_auto_open_the_referent_confirms(
 
     case = risk.confirm_case(signal_id=signal.pk, by=operator_school_potenza)
     assert case.origin_signal == signal and case.status == "open"
+    assert case.opened_by == operator_school_potenza  # the referent who confirmed opened it
+    assert AuditEvent.objects.get(action="supportcase.open", object_id=str(case.pk)).user == operator_school_potenza
     assert list(risk.to_confirm(operator_school_potenza)) == []
     assert AuditEvent.objects.filter(action="risksignal.confirm", object_id=str(signal.pk)).exists()
 

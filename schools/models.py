@@ -685,6 +685,11 @@ class RiskSignal(models.Model):
     """A student's risk level and why; written only when the level or the triggered indicators
     change, so the rows are the timeline."""
 
+    class Review(models.TextChoices):
+        PENDING = "", _("Not reviewed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="risk_signals")
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
     level = models.CharField(_("level"), max_length=8, choices=RiskLevel.choices)
@@ -692,6 +697,21 @@ class RiskSignal(models.Model):
     # [{code, label, value, threshold, triggered, points}]
     indicators = models.JSONField(_("indicators"), default=list)
     previous_level = models.CharField(_("previous level"), max_length=8, choices=RiskLevel.choices, blank=True)
+    # A high-risk alert's review by the referent (or an operator) when the case does not open by
+    # itself: confirmed (the help desk's case opened) or dismissed (why, in the note).
+    review = models.CharField(_("review"), max_length=9, choices=Review.choices, blank=True, default="", db_default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = EncryptedTextField(_("review note"), blank=True, null=True)
+    # When the referent was told (claimed with a conditional UPDATE: one notification per signal).
+    notified_at = models.DateTimeField(_("referent notified"), null=True, blank=True)
 
     objects = StudentChildQuerySet.as_manager()
 

@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 
 from aipim.accounts.models import SCHOOL_ROLES, Role
 from aipim.core import audit
-from aipim.core.models import AuditEvent
 from schools.models import (
     AttendanceRecord,
     BehaviourNote,
@@ -349,9 +348,10 @@ def act_on_high_risk(*, signal_id: int) -> str:
     """Follow-up of a student entering high risk, once per signal: open the help desk's case
     (when the school's settings say so) and email the referent. Returns what was done.
 
-    The signal row is locked and the notification recorded in the audit trail in one transaction
-    with the email: a second run (a retried task) finds the record and does nothing; a failed send
-    rolls the record back, and the retry sends again."""
+    The notification is claimed on the signal (`notified_at`, set by a conditional UPDATE only where
+    it is still empty) in one transaction with the audit record and the email: of two runs (a
+    retried task, two workers) only one claims it and sends; a failed send rolls the claim back, and
+    the retry sends again."""
     signal = (
         RiskSignal.objects.select_related(
             "student__person", "student__school", "student__referent", "student__school_class__referent"
@@ -365,7 +365,7 @@ def act_on_high_risk(*, signal_id: int) -> str:
     latest = RiskSignal.objects.filter(student=student).order_by("-computed_at", "-pk").values_list("pk", flat=True)
     if signal.level != RiskLevel.HIGH or latest.first() != signal.pk or student.left_on is not None:
         return "stale"
-    if _notified(signal):
+    if signal.notified_at is not None:
         return "done"
     case = None
     if RiskSettings.for_school(student.school_id).auto_open_intervention:
@@ -377,8 +377,8 @@ def act_on_high_risk(*, signal_id: int) -> str:
             # No one at the school to give the case to: the alert waits in the "to confirm" list.
             logger.warning("risk case not opened for signal %s: no one at the school to give it to", signal.pk)
     with transaction.atomic():
-        RiskSignal.objects.select_for_update().filter(pk=signal.pk).first()
-        if _notified(signal):
+        # A second run blocks on the row here, then finds notified_at set and claims nothing.
+        if not RiskSignal.objects.filter(pk=signal.pk, notified_at__isnull=True).update(notified_at=timezone.now()):
             return "done"
         recipient = _recipient(student)
         audit.record(
@@ -393,12 +393,6 @@ def act_on_high_risk(*, signal_id: int) -> str:
             # Last: a failed send rolls the record back and the task's retry tries again.
             _email_referent(recipient, student, case)
     return "opened" if case else "to_confirm"
-
-
-def _notified(signal: RiskSignal) -> bool:
-    return AuditEvent.objects.filter(
-        action=NOTIFIED, object_type="schools.risksignal", object_id=str(signal.pk)
-    ).exists()
 
 
 def _email_referent(recipient: Any, student: Student, case: SupportCase | None) -> None:
@@ -426,15 +420,20 @@ def latest_signal_ids() -> Any:
 
 
 def to_confirm(user: Any) -> QuerySet[RiskSignal]:
-    """Students who entered high risk and have no case from it yet (the school lets the referent
-    confirm, or the automatic opening failed). Referents see their students; operators, their
-    schools' students."""
+    """Students who entered high risk whose alert nobody has reviewed yet (confirmed or dismissed)
+    and that have no case from it (the school lets the referent confirm, or the automatic opening
+    failed). Referents see their students; operators, their schools' students."""
     operator_schools = user.organisation_ids(Role.SCHOOL_OPERATOR)
     signals = RiskSignal.objects.for_user(user).filter(
         Q(student__referent=user) | Q(student__school__in=operator_schools)
     )
     return (
-        signals.filter(level=RiskLevel.HIGH, student__left_on__isnull=True, pk=Subquery(latest_signal_ids()))
+        signals.filter(
+            level=RiskLevel.HIGH,
+            review=RiskSignal.Review.PENDING,
+            student__left_on__isnull=True,
+            pk=Subquery(latest_signal_ids()),
+        )
         .exclude(previous_level=RiskLevel.HIGH)
         .exclude(Exists(SupportCase.objects.filter(origin_signal=OuterRef("pk"))))
         .exclude(
@@ -456,41 +455,42 @@ def _pending_signal(user: Any, signal_id: int) -> RiskSignal:
     return signal
 
 
+def _claim_review(signal: RiskSignal, review: str, by: Any, note: str = "") -> None:
+    """Record the review on the signal, once: a conditional UPDATE, so of two people deciding at the
+    same moment only the first one's decision is kept (the second is told it was handled)."""
+    claimed = RiskSignal.objects.filter(pk=signal.pk, review=RiskSignal.Review.PENDING).update(
+        review=review, reviewed_by=by, reviewed_at=timezone.now(), review_note=note or None
+    )
+    if not claimed:
+        raise ValidationError(_("This alert was already handled, or it is no longer the latest."))
+
+
+@transaction.atomic
 def confirm_case(*, signal_id: int, by: Any) -> SupportCase:
-    """The referent (or an operator) confirms: the help desk's case opens."""
+    """The referent (or an operator) confirms: the alert is marked confirmed by them and the help
+    desk's case opens, recorded as opened by them."""
     from schools.services.helpdesk import open_case_from_risk
 
     signal = _pending_signal(by, signal_id)
+    _claim_review(signal, RiskSignal.Review.CONFIRMED, by)
     case = open_case_from_risk(student=signal.student, signal=signal, by=by)
     audit.record(by, "risksignal.confirm", signal, organisation=signal.student.school, case=case.pk)
     return case
 
 
 @transaction.atomic
-def dismiss_alert(*, signal_id: int, reason: str, by: Any) -> SupportCase:
-    """The referent decides no case is needed, and says why. Kept as a risk case closed at once with
-    the reason as its closing note, so the decision is on the record and the alert leaves the list."""
+def dismiss_alert(*, signal_id: int, reason: str, by: Any) -> RiskSignal:
+    """The referent decides no case is needed, and says why. The decision is kept on the signal
+    (dismissed, by whom, when, the reason encrypted), and the alert leaves the list; no case is
+    opened, so nothing counts the pupil as supported."""
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Say why no case is needed."))
     signal = _pending_signal(by, signal_id)
-    student = signal.student
-    now = timezone.now()
-    case = SupportCase.objects.create(
-        school=student.school,
-        title=_("Early warning dismissed"),
-        status=SupportCase.Status.CLOSED,
-        opened_by=by,
-        opened_at=now,
-        referent=student.referent,
-        closed_at=now,
-        closing_note=reason,
-        origin=SupportCase.Origin.RISK,
-        origin_signal=signal,
-    )
-    case.students.add(student)
-    audit.record(by, "risksignal.dismiss", signal, organisation=student.school, case=case.pk)
-    return case
+    _claim_review(signal, RiskSignal.Review.DISMISSED, by, reason)
+    signal.refresh_from_db()
+    audit.record(by, "risksignal.dismiss", signal, organisation=signal.student.school)
+    return signal
 
 
 # --- Acted within N days -----------------------------------------------------------------------

@@ -108,6 +108,9 @@ def test_without_auto_open_the_referent_confirms(
 
     case = risk.confirm_case(signal_id=signal.pk, by=operator_school_potenza)
     assert case.origin_signal == signal and case.status == "open"
+    signal.refresh_from_db()
+    assert signal.review == RiskSignal.Review.CONFIRMED and signal.reviewed_by == operator_school_potenza
+    assert signal.reviewed_at is not None and signal.notified_at is not None
     assert case.opened_by == operator_school_potenza  # the referent who confirmed opened it
     assert AuditEvent.objects.get(action="supportcase.open", object_id=str(case.pk)).user == operator_school_potenza
     assert list(risk.to_confirm(operator_school_potenza)) == []
@@ -123,11 +126,17 @@ def test_dismissing_keeps_the_reason(
     signal = RiskSignal.objects.get()
     with pytest.raises(Exception, match="Say why"):
         risk.dismiss_alert(signal_id=signal.pk, reason="  ", by=operator_school_potenza)
-    case = risk.dismiss_alert(
+    dismissed = risk.dismiss_alert(
         signal_id=signal.pk, reason="Family moved; enrolment ends next week.", by=operator_school_potenza
     )
-    assert case.status == "closed" and case.closing_note.startswith("Family moved") and case.act_by is None
+    signal.refresh_from_db()
+    assert dismissed == signal and signal.review == RiskSignal.Review.DISMISSED
+    assert signal.reviewed_by == operator_school_potenza and signal.reviewed_at is not None
+    assert signal.review_note == "Family moved; enrolment ends next week."
+    assert not SupportCase.objects.exists()  # a decision, not a case: nothing counts the pupil as supported
     assert list(risk.to_confirm(operator_school_potenza)) == []
+    event = AuditEvent.objects.get(action="risksignal.dismiss", object_id=str(signal.pk))
+    assert event.user == operator_school_potenza
     with pytest.raises(Exception, match="already handled"):
         risk.confirm_case(signal_id=signal.pk, by=operator_school_potenza)
 
@@ -160,3 +169,106 @@ def test_no_one_to_open_the_case_for_leaves_the_alert_to_confirm(
     assert not risk_cases(student).exists()
     assert mail.outbox == []  # no referent, no coordinator
     assert AuditEvent.objects.filter(action=risk.NOTIFIED).count() == 1
+
+
+def test_the_review_note_is_encrypted(
+    student_potenza, school_potenza, operator_school_potenza, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    RiskSettings.objects.create(school=school_potenza, auto_open_intervention=False)
+    make_high(student_potenza)
+    recompute(django_capture_on_commit_callbacks)
+    signal = RiskSignal.objects.get()
+    risk.dismiss_alert(signal_id=signal.pk, reason="Followed by social services", by=operator_school_potenza)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT review_note FROM {RiskSignal._meta.db_table} WHERE id = %s", [signal.pk])
+        stored = cursor.fetchone()[0]
+    assert stored and "social services" not in str(stored)
+
+
+def test_a_reviewed_alert_stays_off_the_list_even_once_its_case_is_closed(
+    student_potenza, school_potenza, operator_school_potenza, django_capture_on_commit_callbacks
+):
+    from schools.services.helpdesk import close_case
+
+    RiskSettings.objects.create(school=school_potenza, auto_open_intervention=False)
+    make_high(student_potenza)
+    recompute(django_capture_on_commit_callbacks)
+    signal = RiskSignal.objects.get()
+    case = risk.confirm_case(signal_id=signal.pk, by=operator_school_potenza)
+    close_case(case=case, note="Back at school", by=operator_school_potenza)
+    assert list(risk.to_confirm(operator_school_potenza)) == []
+    with pytest.raises(Exception, match="already handled"):
+        risk.dismiss_alert(signal_id=signal.pk, reason="late second opinion", by=operator_school_potenza)
+
+
+def test_only_the_to_confirm_list_reads_the_review(
+    student_potenza, school_potenza, operator_school_potenza, django_capture_on_commit_callbacks
+):
+    RiskSettings.objects.create(school=school_potenza, auto_open_intervention=False)
+    make_high(student_potenza)
+    recompute(django_capture_on_commit_callbacks)
+    signal = RiskSignal.objects.get()
+    assert list(risk.to_confirm(operator_school_potenza)) == [signal]
+    RiskSignal.objects.filter(pk=signal.pk).update(review=RiskSignal.Review.DISMISSED)
+    assert list(risk.to_confirm(operator_school_potenza)) == []
+
+
+def test_the_notification_is_claimed_on_the_signal_once(student_potenza, django_capture_on_commit_callbacks):
+    make_high(student_potenza)
+    with django_capture_on_commit_callbacks(execute=False):
+        recompute_students()
+    signal = RiskSignal.objects.get()
+    assert signal.notified_at is None
+    assert risk.act_on_high_risk(signal_id=signal.pk) == "opened"
+    signal.refresh_from_db()
+    assert signal.notified_at is not None
+    # A second run that read the signal before the first one claimed it: the UPDATE claims nothing.
+    RiskSignal.objects.filter(pk=signal.pk).update(notified_at=None)
+    claimed = RiskSignal.objects.filter(pk=signal.pk, notified_at__isnull=True).update(notified_at=signal.notified_at)
+    assert claimed == 1
+    assert RiskSignal.objects.filter(pk=signal.pk, notified_at__isnull=True).update(notified_at=signal.notified_at) == 0
+    assert risk.act_on_high_risk(signal_id=signal.pk) == "done"
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_leaves_the_notification_unclaimed(
+    student_potenza, django_capture_on_commit_callbacks, monkeypatch
+):
+    make_high(student_potenza)
+    with django_capture_on_commit_callbacks(execute=False):
+        recompute_students()
+    signal = RiskSignal.objects.get()
+
+    def broken(*args, **kwargs):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr(risk, "send_mail", broken)
+    with pytest.raises(OSError):
+        risk.act_on_high_risk(signal_id=signal.pk)
+    signal.refresh_from_db()
+    assert signal.notified_at is None and not AuditEvent.objects.filter(action=risk.NOTIFIED).exists()
+    monkeypatch.undo()
+    assert risk.act_on_high_risk(signal_id=signal.pk) == "opened"
+    assert len(mail.outbox) == 1
+
+
+def test_a_dismissed_alert_is_not_counted_by_the_report(
+    student_potenza, school_potenza, operator_school_potenza, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from aipim.core.models import Organisation
+    from schools.reports import cases_active_in
+
+    RiskSettings.objects.create(school=school_potenza, auto_open_intervention=False)
+    make_high(student_potenza)
+    recompute(django_capture_on_commit_callbacks)
+    signal = RiskSignal.objects.get()
+    risk.dismiss_alert(signal_id=signal.pk, reason="Followed elsewhere", by=operator_school_potenza)
+    now = timezone.now()
+    schools = Organisation.objects.filter(pk=school_potenza.pk)
+    assert not cases_active_in(schools, now - datetime.timedelta(days=30), now + datetime.timedelta(days=1)).exists()

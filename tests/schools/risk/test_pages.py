@@ -305,8 +305,10 @@ def test_confirm_and_dismiss_in_the_browser(client_for, operator_school_potenza,
         reverse("schools:risk_dismiss", args=[signal.pk]),
         {f"s{signal.pk}-reason": "Already followed by social services."},
     )
-    case = SupportCase.objects.get(students=potenza)
-    assert case.status == "closed" and case.closing_note == "Already followed by social services."
+    assert not SupportCase.objects.filter(students=potenza).exists()
+    signal.refresh_from_db()
+    assert signal.review == "dismissed" and signal.review_note == "Already followed by social services."
+    assert signal.reviewed_by == operator_school_potenza
     assert AuditEvent.objects.filter(user=operator_school_potenza, action="risksignal.dismiss").exists()
 
 
@@ -374,9 +376,12 @@ def test_confirm_and_dismiss_by_role_and_organisation(request, client_for, both_
     signal = RiskSignal.objects.get(student=both_at_risk[0])
     user = request.getfixturevalue(persona)
     response = client_for(user).post(reverse(action, args=[signal.pk]), {f"s{signal.pk}-reason": "No need."})
-    handled = SupportCase.objects.filter(origin_signal=signal).exists()
+    signal.refresh_from_db()
+    handled = signal.review != "" or SupportCase.objects.filter(origin_signal=signal).exists()
     if persona == "operator_school_potenza":
         assert response.status_code == 302 and handled
+        assert signal.review == ("confirmed" if action == "schools:risk_confirm" else "dismissed")
+        assert signal.reviewed_by == user
     elif persona == "staff_school_matera":
         assert response.status_code == 302 and not handled  # "already handled, or not yours"
     else:

@@ -565,7 +565,7 @@ def timeline(student: Student) -> list[dict[str, Any]]:
     """The student's signals and interventions together, newest first (one query for each)."""
     from schools.models import Intervention
 
-    signals = RiskSignal.objects.filter(student=student).order_by("-computed_at", "-pk")
+    signals = RiskSignal.objects.filter(student=student).select_related("reviewed_by").order_by("-computed_at", "-pk")
     interventions = Intervention.objects.filter(student=student).select_related("owner").order_by("-created_at", "-pk")
     entries: list[dict[str, Any]] = [{"when": s.computed_at, "signal": s} for s in signals]
     entries += [{"when": i.created_at, "intervention": i} for i in interventions]

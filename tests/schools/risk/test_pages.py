@@ -310,6 +310,9 @@ def test_confirm_and_dismiss_in_the_browser(client_for, operator_school_potenza,
     assert signal.review == "dismissed" and signal.review_note == "Already followed by social services."
     assert signal.reviewed_by == operator_school_potenza
     assert AuditEvent.objects.filter(user=operator_school_potenza, action="risksignal.dismiss").exists()
+    # The decision is on the student's timeline: who, and why.
+    timeline = client.get(reverse("schools:risk_timeline", args=[potenza.pk])).content.decode()
+    assert "Alert dismissed: no case needed" in timeline and "Already followed by social services." in timeline
 
 
 def test_student_partial_explains_every_indicator(student_potenza):

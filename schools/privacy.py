@@ -127,6 +127,9 @@ def _export_student(student: Student) -> dict[str, Any]:
                 "previous_level": signal.previous_level,
                 "score": signal.score,
                 "indicators": signal.indicators,
+                "review": signal.review,
+                "reviewed_at": _iso(signal.reviewed_at),
+                "review_note": signal.review_note or "",
             }
             for signal in student.risk_signals.all()
         ],
@@ -251,6 +254,10 @@ def erase_schools(person: Person, *, by: Any) -> dict[str, int]:
     counts["risk_explanations_cleared"] = (
         RiskSignal.objects.filter(student__in=students).exclude(indicators=[]).update(indicators=[])
     )
+    # Why an alert was dismissed is free text about the pupil (null once cleared: idempotent).
+    counts["risk_review_notes_cleared"] = RiskSignal.objects.filter(
+        student__in=students, review_note__isnull=False
+    ).update(review_note=None)
     counts["intervention_notes_cleared"] = (
         Intervention.objects.filter(student__in=students).exclude(outcome_note="").update(outcome_note="")
     )

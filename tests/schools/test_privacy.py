@@ -48,7 +48,12 @@ def full_record(student_potenza: Student, operator_school_potenza, school_potenz
     ResultRecord.objects.create(student=student, date=today, subject="Matematica", grade=Decimal("4.5"))
     BehaviourNote.objects.create(student=student, date=today, text="Left the classroom twice.", text_hash="x")
     signal = RiskSignal.objects.create(
-        student=student, level="high", score=5, indicators=[{"code": "attendance_30", "value": "0.6"}]
+        student=student,
+        level="high",
+        score=5,
+        indicators=[{"code": "attendance_30", "value": "0.6"}],
+        review="dismissed",
+        review_note="The family moved to Milan last week.",
     )
     Intervention.objects.create(
         student=student, kind="tutoring", outcome_note="Talked with the mother.", created_by=operator_school_potenza
@@ -123,6 +128,8 @@ def test_export_of_a_pupil(full_record, operator_school_potenza) -> None:
     assert pupil["results"][0]["grade"] == "4.50"
     assert pupil["behaviour_notes"][0]["text"] == "Left the classroom twice."
     assert pupil["risk_signals"][0]["level"] == "high"
+    assert pupil["risk_signals"][0]["review"] == "dismissed"
+    assert pupil["risk_signals"][0]["review_note"] == "The family moved to Milan last week."
     assert {case["title"] for case in pupil["help_desk_cases"]} == {"Amina Haddad – absences", "Haddad family"}
     assert pupil["help_desk_bookings"][0]["notes"] == "Mother worried about the permit."
     assert pupil["help_desk_visits"][0]["notes"] == "Brought the papers."
@@ -150,6 +157,7 @@ def test_erase_a_pupil_keeps_statistics_and_is_idempotent(full_record, operator_
     assert not BehaviourNote.objects.filter(student=student).exists()
     signal = RiskSignal.objects.get(student=student)
     assert signal.level == "high" and signal.indicators == []
+    assert signal.review == "dismissed" and signal.review_note is None  # the decision stays, its reason goes
     assert Intervention.objects.get(student=student).outcome_note == ""
     message = FamilyMessage.objects.get(student=student)
     assert message.subject == ANONYMISED and message.body == ANONYMISED

@@ -241,7 +241,7 @@ class PUAActivityReport(ReportBuilder):
             "referral_statuses": [status.label for status in statuses],
             "referral_rows": [
                 {
-                    "category": category.label,
+                    "label": category.label,
                     "cells": [suppress(referral_counts.get((category.value, s.value), 0)) for s in statuses],
                     "total": suppress(sum(referral_counts.get((category.value, s.value), 0) for s in statuses)),
                 }

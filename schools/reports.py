@@ -402,7 +402,7 @@ class SchoolResultsReport(ReportBuilder):
             "outcome_labels": outcome_labels,
             "intervention_rows": [
                 {
-                    "kind": label,
+                    "label": label,
                     "cells": [suppress(intervention_counts.get((value, outcome), 0)) for outcome in outcomes],
                     "total": suppress(sum(n for (kind, _o), n in intervention_counts.items() if kind == value)),
                 }

@@ -140,7 +140,7 @@ def test_needs_referrals_and_training(activity):
     needs = dict(context["needs"])
     assert needs["Health"] == "6" and needs["Work"] == "0"  # "no need" is not a need
     [row] = context["referral_rows"]
-    assert row["category"] == "Work and job placement" and row["total"] == "6"
+    assert row["label"] == "Work and job placement" and row["total"] == "6"
     statuses = dict(zip(context["referral_statuses"], row["cells"], strict=True))
     assert statuses == {"Drafted": "0", "Sent": "5", "Accepted": "0", "Completed": "<5", "Refused": "0"}
     assert (context["training_hours"], context["training_staff"]) == (Decimal("12.5"), 1)

@@ -268,7 +268,7 @@ def test_interventions_equal_the_interventions_list(results, client_for, operato
     """Interventions list (schools:intervention_list) filtered by school and kind, and by outcome."""
     client = client_for(operator_school_potenza)
     context = build(user=operator_school_potenza, school=school_potenza)
-    rows = {row["kind"]: row for row in context["intervention_rows"]}
+    rows = {row["label"]: row for row in context["intervention_rows"]}
     tutoring = list_count(client, "schools:intervention_list", school=school_potenza.pk, kind="tutoring")
     assert tutoring == 6 and rows["Tutoring"]["total"] == suppress(tutoring)
     cells = dict(zip(context["outcome_labels"], rows["Tutoring"]["cells"], strict=True))

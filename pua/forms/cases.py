@@ -96,4 +96,4 @@ def style_fields(form: forms.Form) -> None:
             continue
         widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"
         if field.help_text:
-            widget.attrs["aria-describedby"] = f"id_{name}_helptext"  # as templates/pua/cases/_fields.html names it
+            widget.attrs["aria-describedby"] = f"id_{name}_helptext"  # as templates/partials/list_fields.html names it

@@ -7,10 +7,6 @@ from typing import Any
 
 from django import template
 from django.conf.locale import LANG_INFO
-from django.forms import BoundField
-from django.template import TemplateDoesNotExist
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -28,19 +24,6 @@ EXTRA_LANGUAGES = {
     "tl": "Tagalog",
     "ff": "Fulfulde",
 }
-
-
-@register.simple_tag(takes_context=True)
-def include_if_exists(context: template.Context, name: str) -> str:
-    """Render the template `name` with the current context, or nothing if it does not exist: the
-    student page shows the parts (risk, interventions, courses, messages...) that are installed.
-    Errors inside an existing template are not hidden."""
-    try:
-        partial: Any = context.template.engine.get_template(name)  # type: ignore[union-attr]
-    except TemplateDoesNotExist:
-        return ""
-    with context.push():
-        return partial.render(context)
 
 
 def language_label(code: str) -> str:
@@ -65,19 +48,6 @@ def languages(codes: Iterable[str] | None) -> str:
 def languages_besides(codes: Iterable[str] | None, code: str | None) -> str:
     """The languages of `codes` other than `code` (e.g. a guardian's other languages than the preferred one)."""
     return ", ".join(language_label(other) for other in codes or [] if other != code)
-
-
-@register.filter
-def select_options(field: BoundField) -> SafeString:
-    """The <option>s of a select field, with the current value selected, drawn in one pass (faster
-    than the widget's one template per option, as on the PUA case list)."""
-    value = field.value()
-    current = "" if value is None else str(value)
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((choice, " selected" if str(choice) == current else "", label) for choice, label in field.field.choices),  # type: ignore[attr-defined]
-    )
 
 
 @register.simple_tag

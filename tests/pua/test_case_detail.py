@@ -167,13 +167,13 @@ def test_include_if_exists_renders_existing_partials_with_the_case():
             (
                 "django.template.loaders.locmem.Loader",
                 {
-                    "page.html": "{% load pua_tags %}[{% include_if_exists 'there.html' %}|"
+                    "page.html": "{% load portal_tags %}[{% include_if_exists 'there.html' %}|"
                     "{% include_if_exists 'missing.html' %}]",
                     "there.html": "case {{ case }}",
                 },
             )
         ],
-        libraries={"pua_tags": "pua.templatetags.pua_tags"},
+        libraries={"portal_tags": "aipim.core.templatetags.portal_tags"},
     )
     assert engine.get_template("page.html").render(Context({"case": "PUA-IRS-2026-00001"})) == (
         "[case PUA-IRS-2026-00001|]"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("pua/", include("pua.urls")),
     path("portal-sync/", include("portal_sync.urls")),
     path("associations/", include("associations.urls")),
+    path("events/", include("associations.urls_public")),
 ]
 
 admin.site.site_header = settings.REGION_NAME + " – AIPIM"

@@ -1293,7 +1293,10 @@ class FamilyMessage(models.Model):
     body = EncryptedTextField(_("body"))
     channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices, default=Channel.EMAIL)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a draft the system proposed (the nightly early warning's risk case): nobody wrote it.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)

@@ -353,8 +353,9 @@ def open_case_from_risk(*, student: Student, signal: RiskSignal, by: Any) -> Sup
         )
         case.students.add(student)
         audit.record(by, "supportcase.open", case, organisation=student.school, origin="risk", signal=signal.pk)
-        # The draft is written for the person who will check and send it.
-        _propose_message(student, by=by or referent)
+        # The referent who confirmed the alert wrote the draft; the nightly run's is the system's
+        # (no author), for the case's referent to check and send.
+        _propose_message(student, by=by)
     return case
 
 

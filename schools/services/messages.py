@@ -212,14 +212,17 @@ def draft_message(
     *,
     student: Student,
     template_code: str,
-    by: Any,
+    by: Any | None,
     guardian: Guardian | None = None,
     channel: str = "",
     on: datetime.date | None = None,
 ) -> FamilyMessage:
     """A draft message from a template, in the family's language (Italian when the template has no
     translation in it). Email is proposed when the guardian has an address and consented to
-    messages, else print. Raises MessageTemplate.DoesNotExist for an unknown code."""
+    messages, else print. Raises MessageTemplate.DoesNotExist for an unknown code.
+
+    `by` None: the system proposed the draft (a risk case the nightly early warning opened), so the
+    message has no author and its audit event no user; whoever sends it is recorded then."""
     template = template_for(student, template_code)
     if guardian is None:
         guardian = default_guardian(student)

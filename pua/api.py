@@ -13,17 +13,12 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
-from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
-from aipim.api.mixins import StrictQueryParamsMixin
-from aipim.core import audit
-from aipim.core.models import Organisation, Person, ServiceCategory
+from aipim.core.api import AuditedReadOnlyViewSet, RecordPersonSerializer
+from aipim.core.models import Organisation, ServiceCategory
 from pua.models import Appointment, Assessment, Case, CaseStatusChange, Need, Referral
 
 CASE_NUMBER_PATTERN = r"PUA-[A-Za-z0-9]+-[0-9]{4}-[0-9]+"
@@ -31,25 +26,8 @@ CASE_NUMBER_PATTERN = r"PUA-[A-Za-z0-9]+-[0-9]{4}-[0-9]+"
 # --- serializers ---------------------------------------------------------------------------------
 
 
-class CasePersonSerializer(serializers.Serializer):
+class CasePersonSerializer(RecordPersonSerializer):
     """The person of a case: only the public id in a list; names and birth date in one case's detail."""
-
-    public_id = serializers.UUIDField(help_text=_("The person's public id."))
-    given_names = serializers.CharField(required=False, help_text=_("Only in a single case's detail."))
-    family_names = serializers.CharField(required=False, help_text=_("Only in a single case's detail."))
-    given_names_latin = serializers.CharField(required=False, help_text=_("Only in a single case's detail."))
-    family_names_latin = serializers.CharField(required=False, help_text=_("Only in a single case's detail."))
-    birth_date = serializers.DateField(allow_null=True, required=False, help_text=_("Only in a single case's detail."))
-    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
-    citizenship = serializers.CharField(
-        source="citizenship.code", required=False, help_text=_("ISO 3166-1 alpha-2 code, or empty.")
-    )
-
-    def to_representation(self, person: Person) -> dict[str, Any]:
-        data = super().to_representation(person)
-        if not self.context.get("detail"):
-            return {"public_id": data["public_id"]}
-        return data
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
@@ -222,38 +200,11 @@ class AppointmentFilter(django_filters.FilterSet):
 # --- viewsets ------------------------------------------------------------------------------------
 
 
-class AuditedReadOnlyViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
-    """A list writes one audit event with the count of rows returned; a detail writes one "<noun>.view"."""
+class CaseRecordViewSet(AuditedReadOnlyViewSet):
+    """A record of a case (a referral, an appointment): audited in the name of the case's desk."""
 
-    audit_noun = ""
-    filter_backends = [DjangoFilterBackend]
-    not_found = _("Not found.")
-
-    def get_object(self) -> Any:
-        # Anything outside the caller's scope is simply not there: the same 404 as an unknown id.
-        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        obj = self.get_queryset().filter(**{self.lookup_field: lookup}).first()
-        if obj is None:
-            raise NotFound(self.not_found)
-        return obj
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        model = self.get_queryset().model
-        audit.record(
-            request.user,
-            f"{self.audit_noun}.list",
-            object_type=model._meta.label_lower,
-            count=len(response.data["results"]),
-            via="api",
-        )
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        obj = self.get_object()
-        organisation = obj.desk if isinstance(obj, Case) else obj.case.desk
-        audit.record(request.user, f"{self.audit_noun}.view", obj, organisation=organisation, via="api")
-        return Response(self.get_serializer(obj).data)
+    def organisation_of(self, obj: Any) -> Organisation:
+        return obj.case.desk  # type: ignore[no-any-return]
 
 
 class CaseViewSet(AuditedReadOnlyViewSet):
@@ -275,11 +226,11 @@ class CaseViewSet(AuditedReadOnlyViewSet):
             )
         return queryset
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "detail": self.action == "retrieve"}
+    def organisation_of(self, obj: Any) -> Organisation:
+        return obj.desk  # type: ignore[no-any-return]
 
 
-class ReferralViewSet(AuditedReadOnlyViewSet):
+class ReferralViewSet(CaseRecordViewSet):
     """Referrals of the cases the caller may read."""
 
     audit_noun = "referral"
@@ -292,7 +243,7 @@ class ReferralViewSet(AuditedReadOnlyViewSet):
         return Referral.objects.for_user(self.request.user).select_related("case__desk", "service")
 
 
-class AppointmentViewSet(AuditedReadOnlyViewSet):
+class AppointmentViewSet(CaseRecordViewSet):
     """Appointments of the cases the caller may read."""
 
     audit_noun = "appointment"

@@ -15,40 +15,22 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import serializers, viewsets
-from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
-from aipim.api.mixins import StrictQueryParamsMixin
-from aipim.core import audit
-from aipim.core.models import Organisation, Person
+from aipim.core.api import AuditedReadOnlyViewSet, RecordPersonSerializer
+from aipim.core.models import Organisation
 from schools.models import Course, RiskLevel, RiskSignal, SchoolYear, Student, newly_arrived_since
 
 # --- serializers ---------------------------------------------------------------------------------
 
 
-class StudentPersonSerializer(serializers.Serializer):
+class StudentPersonSerializer(RecordPersonSerializer):
     """The pupil as a person: only the public id in a list; names and birth date in one student's detail."""
 
-    public_id = serializers.UUIDField(help_text=_("The person's public id."))
-    given_names = serializers.CharField(required=False, help_text=_("Only in a single student's detail."))
-    family_names = serializers.CharField(required=False, help_text=_("Only in a single student's detail."))
-    birth_date = serializers.DateField(
-        allow_null=True, required=False, help_text=_("Only in a single student's detail.")
-    )
-    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
-    citizenship = serializers.CharField(
-        source="citizenship.code", required=False, help_text=_("ISO 3166-1 alpha-2 code, or empty.")
-    )
-
-    def to_representation(self, person: Person) -> dict[str, Any]:
-        data = super().to_representation(person)
-        if not self.context.get("detail"):
-            return {"public_id": data["public_id"]}
-        return data
+    # Not the transliterated names: the schools' API sends the names as written only.
+    given_names_latin = None
+    family_names_latin = None
 
 
 class StudentSerializer(serializers.ModelSerializer):
@@ -233,44 +215,16 @@ class RiskSignalFilter(django_filters.FilterSet):
 # --- viewsets ------------------------------------------------------------------------------------
 
 
-class AuditedReadOnlyViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
-    """A list writes one audit event with the count of rows returned; a detail writes one "<noun>.view"."""
+class SchoolRecordViewSet(AuditedReadOnlyViewSet):
+    """A record of a school, read by its id: audited in the name of the school."""
 
-    audit_noun = ""
-    filter_backends = [DjangoFilterBackend]
-    not_found = _("Not found.")
     lookup_value_regex = "[0-9]+"
 
-    def get_object(self) -> Any:
-        # Anything outside the caller's scope is simply not there: the same 404 as an unknown id.
-        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        obj = self.get_queryset().filter(**{self.lookup_field: lookup}).first()
-        if obj is None:
-            raise NotFound(self.not_found)
-        return obj
-
-    def school_of(self, obj: Any) -> Organisation:
+    def organisation_of(self, obj: Any) -> Organisation:
         return obj.school  # type: ignore[no-any-return]
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        model = self.get_queryset().model
-        audit.record(
-            request.user,
-            f"{self.audit_noun}.list",
-            object_type=model._meta.label_lower,
-            count=len(response.data["results"]),
-            via="api",
-        )
-        return response
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        obj = self.get_object()
-        audit.record(request.user, f"{self.audit_noun}.view", obj, organisation=self.school_of(obj), via="api")
-        return Response(self.get_serializer(obj).data)
-
-
-class StudentViewSet(AuditedReadOnlyViewSet):
+class StudentViewSet(SchoolRecordViewSet):
     """Pupils of the schools where the caller works (operators and staff of the school only)."""
 
     audit_noun = "student"
@@ -285,11 +239,8 @@ class StudentViewSet(AuditedReadOnlyViewSet):
             .order_by("pk")
         )
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "detail": self.action == "retrieve"}
 
-
-class CourseViewSet(AuditedReadOnlyViewSet):
+class CourseViewSet(SchoolRecordViewSet):
     """Courses of the caller's schools."""
 
     audit_noun = "course"
@@ -301,7 +252,7 @@ class CourseViewSet(AuditedReadOnlyViewSet):
         return Course.objects.for_user(self.request.user).select_related("school", "school_year").order_by("pk")
 
 
-class RiskSignalViewSet(AuditedReadOnlyViewSet):
+class RiskSignalViewSet(SchoolRecordViewSet):
     """Risk signals (the early-warning timeline) of the students the caller may read."""
 
     audit_noun = "risksignal"
@@ -316,7 +267,7 @@ class RiskSignalViewSet(AuditedReadOnlyViewSet):
             .order_by("-computed_at", "-pk")
         )
 
-    def school_of(self, obj: Any) -> Organisation:
+    def organisation_of(self, obj: Any) -> Organisation:
         return obj.student.school  # type: ignore[no-any-return]
 
 

@@ -1,5 +1,6 @@
 """The read API of the shared records: people and their consents (scoped and audited like the pages),
-organisations, municipalities and the service directory in HSDS 3.0 shape (public open data).
+organisations, municipalities and the service directory in HSDS 3.0 shape (public open data); and
+what the actions' read APIs build on (an audited read-only viewset, the person inside a record).
 
 Personal data never travels in a URL except as an opaque public id."""
 
@@ -142,6 +143,76 @@ class PersonConsentViewSet(StrictQueryParamsMixin, mixins.ListModelMixin, viewse
         response = super().list(request, *args, **kwargs)
         audit.record(request.user, "consent.list", self.get_person(), count=len(response.data["results"]), via="api")
         return response
+
+
+# --- what the actions' read APIs share (pua, schools) ----------------------------------------------
+
+
+ONLY_IN_DETAIL = _("Only in a single record's detail.")
+
+
+class RecordPersonSerializer(serializers.Serializer):
+    """The person of another record (a case, a student): only the public id in a list, so that a
+    bulk pull names no one; names and birth date in one record's detail (the viewset says which
+    with `detail` in the context). A subclass drops a field it must not show by setting it to None."""
+
+    public_id = serializers.UUIDField(help_text=_("The person's public id."))
+    given_names = serializers.CharField(required=False, help_text=ONLY_IN_DETAIL)
+    family_names = serializers.CharField(required=False, help_text=ONLY_IN_DETAIL)
+    given_names_latin = serializers.CharField(required=False, help_text=ONLY_IN_DETAIL)
+    family_names_latin = serializers.CharField(required=False, help_text=ONLY_IN_DETAIL)
+    birth_date = serializers.DateField(allow_null=True, required=False, help_text=ONLY_IN_DETAIL)
+    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
+    citizenship = serializers.CharField(
+        source="citizenship.code", required=False, help_text=_("ISO 3166-1 alpha-2 code, or empty.")
+    )
+
+    def to_representation(self, person: Person) -> dict[str, Any]:
+        data = super().to_representation(person)
+        if not self.context.get("detail"):
+            return {"public_id": data["public_id"]}
+        return data
+
+
+class AuditedReadOnlyViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+    """Records of an action, read as the pages read them: `get_queryset` is scoped to the caller,
+    a list writes one "<audit_noun>.list" event with the count of rows returned, a detail one
+    "<audit_noun>.view" event in the name of the record's organisation (`organisation_of`)."""
+
+    audit_noun = ""
+    filter_backends = [DjangoFilterBackend]
+    not_found = _("Not found.")
+
+    def organisation_of(self, obj: Any) -> Organisation | None:
+        return None
+
+    def get_object(self) -> Any:
+        # Anything outside the caller's scope is simply not there: the same 404 as an unknown id.
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        obj = self.get_queryset().filter(**{self.lookup_field: lookup}).first()
+        if obj is None:
+            raise NotFound(self.not_found)
+        return obj
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "detail": self.action == "retrieve"}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        model = self.get_queryset().model
+        audit.record(
+            request.user,
+            f"{self.audit_noun}.list",
+            object_type=model._meta.label_lower,
+            count=len(response.data["results"]),
+            via="api",
+        )
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        audit.record(request.user, f"{self.audit_noun}.view", obj, organisation=self.organisation_of(obj), via="api")
+        return Response(self.get_serializer(obj).data)
 
 
 # --- organisations and municipalities (public) -------------------------------------------------

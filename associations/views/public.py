@@ -1,5 +1,230 @@
-"""Pages of Action 4 (public): filled by its issue's work in progress."""
+"""Public pages of Action 4 under /events/: the catalogue of workshops and events, each event's page,
+associations' and networks' pages, and iCalendar feeds. Anyone may read them: no personal data,
+texts in the visitor's language (Italian when a text has no translation), few queries a page."""
 
-from django.urls import URLPattern
+from __future__ import annotations
 
-urlpatterns: list[URLPattern] = []
+import datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView, TemplateView
+
+from aipim.core.hsds import language_name
+from aipim.core.models import Service
+from associations import ics, selectors
+from associations.forms.public import EventFilterForm
+from associations.models import (
+    Association,
+    Audience,
+    BookingMode,
+    Event,
+    EventStatus,
+    Network,
+    NetworkMembership,
+    Session,
+)
+
+PAGE_SIZE = 12
+# Past sessions stay in the feeds for a while, so calendars that synced them do not lose them at once.
+FEED_PAST = datetime.timedelta(days=30)
+
+
+def _languages(codes: list[str]) -> list[tuple[str, str]]:
+    return [(code, language_name(code, local=True)) for code in codes]
+
+
+def _labelled(event: Event) -> Event:
+    """The event with its audiences' and languages' names for the badges."""
+    event.audience_labels = [Audience(code).label for code in event.audiences if code in Audience.values]  # type: ignore[attr-defined]
+    event.language_names = _languages(event.languages)  # type: ignore[attr-defined]
+    return event
+
+
+class EventListView(ListView):
+    template_name = "associations/public/event_list.html"
+    context_object_name = "events"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet[Event]:
+        self.filter_form = EventFilterForm(self.request.GET or None)
+        return selectors.public_events(self.filter_form.filters())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["events"] = [_labelled(e) for e in selectors.catalogue_cards(context["page_obj"].object_list)]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filter_form=self.filter_form, page_query=query.urlencode())
+        return context
+
+
+class EventDetailView(TemplateView):
+    """One event in the visitor's language: three queries (event with organiser, sessions, seats)."""
+
+    template_name = "associations/public/event_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        try:
+            event = selectors.public_event(kwargs["slug"])
+        except Event.DoesNotExist:
+            raise Http404(_("No such event.")) from None
+        sessions = list(event.sessions.select_related("municipality").order_by("starts_at", "id"))
+        seats = selectors.availability(sessions)
+        now = timezone.now()
+        bookable = event.is_bookable
+        upcoming = [s for s in sessions if s.ends_at >= now]
+        rows = [
+            {
+                "session": session,
+                "seats": seats.get(session.pk),
+                "past": session.ends_at < now,
+                "cancelled": session.status == Session.Status.CANCELLED,
+                "bookable": bookable
+                and event.booking_mode == BookingMode.SESSION
+                and session.status == Session.Status.SCHEDULED
+                and session.starts_at > now,
+            }
+            for session in sessions
+        ]
+        series_open = (
+            bookable
+            and event.booking_mode == BookingMode.SERIES
+            and any(s.status == Session.Status.SCHEDULED and s.starts_at > now for s in sessions)
+        )
+        context.update(
+            event=_labelled(event),
+            sessions=rows,
+            has_upcoming=bool(upcoming),
+            series_open=series_open,
+            series_seats=selectors.series_availability(upcoming, seats) if series_open else None,
+            languages=_languages(event.languages),
+            updated_on=event.updated_at,
+        )
+        return context
+
+
+class AssociationListView(ListView):
+    template_name = "associations/public/association_list.html"
+    context_object_name = "associations"
+    paginate_by = 24
+
+    def get_queryset(self) -> QuerySet[Association]:
+        return Association.objects.public().select_related("organisation__municipality").order_by("organisation__name")
+
+
+class AssociationDetailView(DetailView):
+    template_name = "associations/public/association_detail.html"
+    context_object_name = "association"
+
+    def get_queryset(self) -> QuerySet[Association]:
+        return Association.objects.public().select_related("organisation__municipality")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        association: Association = self.object
+        events = selectors.public_events(selectors.EventFilters(association=association))[:PAGE_SIZE]
+        context.update(
+            events=[_labelled(e) for e in selectors.catalogue_cards(events)],
+            networks=Network.objects.public().filter(
+                memberships__association=association, memberships__left_on__isnull=True
+            ),
+            languages=_languages(association.languages),
+            updated_on=association.updated_at,
+        )
+        return context
+
+
+class NetworkListView(ListView):
+    template_name = "associations/public/network_list.html"
+    context_object_name = "networks"
+
+    def get_queryset(self) -> QuerySet[Network]:
+        return selectors.public_networks()
+
+
+class NetworkDetailView(DetailView):
+    template_name = "associations/public/network_detail.html"
+    context_object_name = "network"
+
+    def get_queryset(self) -> QuerySet[Network]:
+        members = NetworkMembership.objects.filter(
+            left_on__isnull=True, association__in=Association.objects.public()
+        ).select_related("association__organisation__municipality")
+        return selectors.public_networks().prefetch_related(
+            Prefetch("memberships", queryset=members.order_by("association__organisation__name"), to_attr="current")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        network: Network = self.object
+        service = network.service
+        context.update(
+            members=network.current,  # type: ignore[attr-defined]
+            directory_service=service if service is not None and _published(service) else None,
+            updated_on=network.updated_at,
+        )
+        return context
+
+
+def _published(service: Service) -> bool:
+    return service.status == Service.Status.ACTIVE and service.organisation.is_active
+
+
+# --- Calendar feeds -------------------------------------------------------------------------------
+
+
+def _feed_sessions(events: QuerySet[Event]) -> QuerySet[Session]:
+    return (
+        Session.objects.filter(event__in=events, ends_at__gte=timezone.now() - FEED_PAST)
+        .select_related("event__association__organisation", "municipality")
+        .order_by("starts_at", "id")
+    )
+
+
+def _calendar_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _listed_events() -> QuerySet[Event]:
+    # Cancelled events stay in the feeds (their sessions as CANCELLED), so calendars drop them.
+    return Event.objects.public().filter(status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED))
+
+
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    body = ics.session_calendar(_feed_sessions(_listed_events()), name=_("Workshops and events in Basilicata"))
+    return _calendar_response(body, "events.ics")
+
+
+def event_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    event = get_object_or_404(Event.objects.public(), slug=slug)
+    sessions = event.sessions.select_related("event__association__organisation", "municipality")
+    return _calendar_response(ics.session_calendar(sessions, name=event.title), f"{event.slug}.ics")
+
+
+def association_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    association = get_object_or_404(Association.objects.public().select_related("organisation"), slug=slug)
+    sessions = _feed_sessions(_listed_events().filter(association=association))
+    return _calendar_response(ics.session_calendar(sessions, name=association.name), f"{association.slug}.ics")
+
+
+# "associations/", "networks/" and "calendar.ics" come before "<slug>/": an event cannot take those slugs.
+urlpatterns = [
+    path("", EventListView.as_view(), name="list"),
+    path("calendar.ics", calendar_feed, name="calendar"),
+    path("associations/", AssociationListView.as_view(), name="associations"),
+    path("associations/<slug:slug>/", AssociationDetailView.as_view(), name="association"),
+    path("associations/<slug:slug>/calendar.ics", association_feed, name="association_ics"),
+    path("networks/", NetworkListView.as_view(), name="networks"),
+    path("networks/<slug:slug>/", NetworkDetailView.as_view(), name="network"),
+    path("<slug:slug>/", EventDetailView.as_view(), name="event"),
+    path("<slug:slug>/calendar.ics", event_feed, name="event_ics"),
+]

@@ -16,14 +16,16 @@ SALT = "associations.booking"
 
 
 def booking_token(booking: Booking) -> str:
-    return signing.dumps(str(booking.public_id), salt=SALT)
+    """The same token every time (no timestamp): every message of a booking carries the same link,
+    valid as long as the booking exists."""
+    return signing.Signer(salt=SALT).sign_object(str(booking.public_id))
 
 
 def booking_from_token(token: str) -> Booking:
     """The booking a token names; raises Booking.DoesNotExist when the token is forged, malformed
     or names no booking (the views answer 404 for all of them alike)."""
     try:
-        public_id = signing.loads(token, salt=SALT)
+        public_id = signing.Signer(salt=SALT).unsign_object(token)
     except signing.BadSignature as error:
         raise Booking.DoesNotExist("bad token") from error
     if not isinstance(public_id, str):

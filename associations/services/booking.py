@@ -16,13 +16,14 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from aipim.core import audit
+from aipim.core import audit, ratelimit
 from associations.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -53,6 +54,7 @@ ERROR_MESSAGES: dict[str, Promise] = {
     "not_offered": _("There is no seat offer to answer for this booking: it may have expired."),
     "no_contact": _("Give an email address or a phone number, so that we can tell you about your booking."),
     "not_booked": _("This booking is not confirmed for this session."),
+    "rate_limited": _("Too many booking attempts. Please wait an hour and try again."),
 }
 
 
@@ -151,6 +153,22 @@ def _lock_booking(booking: Booking) -> tuple[Booking, list[Session]]:
 
 
 # --- Booking ---------------------------------------------------------------------------------------
+
+RATE_WINDOW_SECONDS = 3600
+
+
+def check_rate(*, ip: str | None, email: str = "", phone: str = "") -> None:
+    """Count one booking attempt from `ip` and for the contact (email, else phone); raises
+    BookingError("rate_limited") past ASSOCIATIONS_BOOKING_RATE_PER_IP attempts per hour from one
+    address, or ASSOCIATIONS_BOOKING_RATE_PER_EMAIL per hour for one contact. The form and the
+    API call it before `book`."""
+    per_ip = getattr(settings, "ASSOCIATIONS_BOOKING_RATE_PER_IP", 30)
+    per_contact = getattr(settings, "ASSOCIATIONS_BOOKING_RATE_PER_EMAIL", 5)
+    if ip and not ratelimit.allow("booking-ip", ip, limit=per_ip, window_seconds=RATE_WINDOW_SECONDS):
+        raise BookingError("rate_limited")
+    key = contact_key(email, phone)
+    if key and not ratelimit.allow("booking-contact", key, limit=per_contact, window_seconds=RATE_WINDOW_SECONDS):
+        raise BookingError("rate_limited")
 
 
 def _check_open(event: Event, session: Session | None) -> None:

@@ -1,19 +1,196 @@
 """Public booking pages (no account): the booking form of an event, and the booking's own page
-reached by its signed link (status, cancel, calendar file, accept or decline an offer)."""
+reached by its signed link (status, cancel, calendar file, accept or decline an offer).
 
+Links in emails only ever show a page: cancelling, accepting and declining take a click (POST),
+so a mail scanner that opens links cannot answer for the booker."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from aipim.core.middleware import client_ip
+from associations import signing
+from associations.forms.booking import HONEYPOT_FIELD, BookingForm, OfferAnswerForm
+from associations.ics import booking_calendar
+from associations.models import ACTIVE_STATUSES, Booking, BookingMode, BookingStatus, Event, Session
+from associations.services import booking as service
+from associations.services.booking import BookingError
+from associations.services.messages import booked_sessions
+
+# Where each rule's error is shown on the form (the others go to the top of the form).
+ERROR_FIELDS = {"too_many_seats": "seats", "duplicate": "email", "no_contact": "email"}
 
 
-def _todo(request: HttpRequest, **kwargs: str) -> HttpResponse:
-    raise Http404
+def _bookable_sessions(event: Event) -> list[Session]:
+    return list(
+        event.sessions.filter(status=Session.Status.SCHEDULED, starts_at__gt=timezone.now())
+        .select_related("municipality")
+        .order_by("starts_at", "id")
+    )
+
+
+def _event_or_404(slug: str) -> Event:
+    event = (
+        Event.objects.public()
+        .select_related("association__organisation")
+        .prefetch_related(Prefetch("sessions", queryset=Session.objects.select_related("municipality")))
+        .filter(slug=slug)
+        .first()
+    )
+    if event is None:
+        raise Http404
+    return event
+
+
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, slug: str) -> HttpResponse:
+    """The booking form of an event (`?session=<public id>` chooses the date); on success, the
+    booking's page, which is the confirmation."""
+    event = _event_or_404(slug)
+    sessions = _bookable_sessions(event)
+    context = {"event": event, "sessions": sessions, "series": event.booking_mode == BookingMode.SERIES}
+    if not event.is_bookable or not sessions:
+        return render(
+            request, "associations/booking/closed.html", context, status=200 if request.method == "GET" else 409
+        )
+    status = 200
+    if request.method == "POST":
+        form = BookingForm(request.POST, event=event, sessions=sessions)
+        if form.is_valid():
+            try:
+                service.check_rate(
+                    ip=client_ip(request), email=form.cleaned_data["email"], phone=form.cleaned_data["phone"]
+                )
+                booking = service.book(
+                    event=event,
+                    session=form.chosen_session,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    phone=form.cleaned_data["phone"],
+                    seats=form.cleaned_data["seats"],
+                    language=form.cleaned_data["language"],
+                    audience=form.cleaned_data["audience"],
+                    user=request.user,
+                )
+            except BookingError as error:
+                form.add_error(ERROR_FIELDS.get(error.code), error.message)
+                status = 429 if error.code == "rate_limited" else 409
+            else:
+                return redirect(reverse("events:booking", args=[signing.booking_token(booking)]) + "?booked=1")
+        else:
+            status = 400
+            if not form.is_spam:
+                # Failed attempts count too, or the limit could be probed with invalid forms.
+                try:
+                    service.check_rate(ip=client_ip(request))
+                except BookingError as error:
+                    form.add_error(None, error.message)
+                    status = 429
+    else:
+        chosen = request.GET.get("session", "")
+        initial = {"session": chosen} if chosen in {str(s.public_id) for s in sessions} else {}
+        form = BookingForm(initial=initial, event=event, sessions=sessions)
+    context.update(form=form, honeypot=form[HONEYPOT_FIELD])
+    return render(request, "associations/booking/form.html", context, status=status)
+
+
+def _booking_or_404(token: str) -> Booking:
+    try:
+        return signing.booking_from_token(token)
+    except Booking.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _page(request: HttpRequest, booking: Booking, template: str, status: int = 200, **extra: object) -> HttpResponse:
+    sessions = booked_sessions(booking) if booking.session is None else [booking.session]
+    now = timezone.now()
+    context = {
+        "booking": booking,
+        "event": booking.event,
+        "sessions": sessions,
+        "token": signing.booking_token(booking),
+        "can_cancel": booking.status in ACTIVE_STATUSES and all(s.starts_at > now for s in sessions[:1]),
+        "has_offer": booking.status == BookingStatus.OFFERED
+        and booking.offer_expires_at is not None
+        and booking.offer_expires_at > now,
+        "has_calendar": booking.status == BookingStatus.CONFIRMED,
+        **extra,
+    }
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET"])
+def booking_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The booking's page: status, dates, what the booker can do now."""
+    booking = _booking_or_404(token)
+    return _page(request, booking, "associations/booking/detail.html", just_booked=request.GET.get("booked") == "1")
+
+
+@require_http_methods(["GET"])
+def booking_ics(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _booking_or_404(token)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Http404
+    calendar = booking_calendar(booking, manage_url=signing.manage_url(booking, request))
+    response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _booking_or_404(token)
+    if request.method == "POST":
+        try:
+            service.cancel(booking)
+        except BookingError as error:
+            booking.refresh_from_db()
+            return _page(request, booking, "associations/booking/cancel.html", status=409, error=error.message)
+        return redirect("events:booking", token=token)
+    return _page(request, booking, "associations/booking/cancel.html")
+
+
+@require_http_methods(["GET", "POST"])
+def booking_accept(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _booking_or_404(token)
+    offered = max(booking.seats_offered, 1)
+    if request.method == "POST":
+        form = OfferAnswerForm(request.POST, offered=offered)
+        if form.is_valid():
+            try:
+                service.accept_offer(booking, seats=form.cleaned_data["seats"])
+            except BookingError as error:
+                form.add_error("seats" if error.code == "too_many_seats" else None, error.message)
+            else:
+                return redirect("events:booking", token=token)
+        booking.refresh_from_db()
+        return _page(request, booking, "associations/booking/accept.html", status=409, form=form)
+    return _page(request, booking, "associations/booking/accept.html", form=OfferAnswerForm(offered=offered))
+
+
+@require_http_methods(["GET", "POST"])
+def booking_decline(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _booking_or_404(token)
+    if request.method == "POST":
+        try:
+            service.decline_offer(booking)
+        except BookingError as error:
+            booking.refresh_from_db()
+            return _page(request, booking, "associations/booking/decline.html", status=409, error=error.message)
+        return redirect("events:booking", token=token)
+    return _page(request, booking, "associations/booking/decline.html")
 
 
 urlpatterns: list[URLPattern] = [
-    path("<slug:slug>/book/", _todo, name="book"),
-    path("my-booking/<str:token>/", _todo, name="booking"),
-    path("my-booking/<str:token>/calendar.ics", _todo, name="booking_ics"),
-    path("my-booking/<str:token>/cancel/", _todo, name="booking_cancel"),
-    path("my-booking/<str:token>/accept/", _todo, name="booking_accept"),
-    path("my-booking/<str:token>/decline/", _todo, name="booking_decline"),
+    path("<slug:slug>/book/", book, name="book"),
+    path("my-booking/<str:token>/", booking_page, name="booking"),
+    path("my-booking/<str:token>/calendar.ics", booking_ics, name="booking_ics"),
+    path("my-booking/<str:token>/cancel/", booking_cancel, name="booking_cancel"),
+    path("my-booking/<str:token>/accept/", booking_accept, name="booking_accept"),
+    path("my-booking/<str:token>/decline/", booking_decline, name="booking_decline"),
 ]

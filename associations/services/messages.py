@@ -142,9 +142,11 @@ def deliver(message_id: int) -> bool:
         message = (
             BookingMessage.objects.select_for_update(of=("self",))
             .select_related("booking__event", "booking__session")
-            .get(pk=message_id)
+            .filter(pk=message_id)
+            .first()
         )
-        if message.status == BookingMessage.Status.SENT or not message.recipient:
+        # Gone (the booking was erased), already sent, or nowhere to send it: nothing to do.
+        if message is None or message.status == BookingMessage.Status.SENT or not message.recipient:
             return False
         message.attempts += 1
         try:

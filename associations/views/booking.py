@@ -6,7 +6,6 @@ so a mail scanner that opens links cannot answer for the booker."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -27,21 +26,21 @@ ERROR_FIELDS = {"too_many_seats": "seats", "duplicate": "email", "no_contact": "
 
 
 def _bookable_sessions(event: Event) -> list[Session]:
-    return list(
-        event.sessions.filter(status=Session.Status.SCHEDULED, starts_at__gt=timezone.now())
+    """The dates one can book: the sessions still to come; for a series, all of them, and none
+    once it has begun (a series is booked as a whole, before it starts)."""
+    sessions = list(
+        event.sessions.filter(status=Session.Status.SCHEDULED)
         .select_related("municipality")
         .order_by("starts_at", "id")
     )
+    now = timezone.now()
+    if event.booking_mode == BookingMode.SERIES:
+        return sessions if sessions and sessions[0].starts_at > now else []
+    return [session for session in sessions if session.starts_at > now]
 
 
 def _event_or_404(slug: str) -> Event:
-    event = (
-        Event.objects.public()
-        .select_related("association__organisation")
-        .prefetch_related(Prefetch("sessions", queryset=Session.objects.select_related("municipality")))
-        .filter(slug=slug)
-        .first()
-    )
+    event = Event.objects.public().select_related("association__organisation").filter(slug=slug).first()
     if event is None:
         raise Http404
     return event

@@ -4,12 +4,14 @@ file, cancel, accept fewer seats, decline). Bad links answer 404, never 500."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from associations import signing
 from associations.models import Booking, BookingStatus, EventStatus
@@ -282,3 +284,11 @@ def test_errors_are_shown_in_the_visitors_language(client, workshop, workshop_se
     response = client.post(book_url(workshop), form_data(workshop_session, name=""))
     assert response.status_code == 400
     assert "Campo obbligatorio." in response.content.decode()
+
+
+def test_a_series_that_has_begun_is_closed_for_booking(client, series) -> None:
+    first = series.sessions.order_by("starts_at").first()
+    first.starts_at = timezone.now() - datetime.timedelta(hours=1)
+    first.ends_at = timezone.now() + datetime.timedelta(hours=1)
+    first.save()
+    assert "not open for booking" in text(client.get(book_url(series)))

@@ -14,7 +14,7 @@ from associations import signing
 from associations.models import Booking, BookingMessage, BookingStatus
 from associations.services import booking as service
 from associations.services import messages
-from associations.tasks import LONGEST_DELAY, MAX_RETRIES, retry_delay
+from associations.tasks import LONGEST_DELAY, MAX_RETRIES, expire_offers_task, retry_delay, send_booking_message
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,27 @@ def test_retries_back_off_and_stay_under_the_broker_visibility_timeout() -> None
     delays = [retry_delay(n) for n in range(MAX_RETRIES)]
     assert delays[0] < delays[1] < delays[2]
     assert max(delays) <= LONGEST_DELAY * 1.1
+
+
+def test_a_message_erased_before_sending_is_skipped(workshop_session) -> None:
+    booking = book(workshop_session)
+    message_id = booking.messages.get().pk
+    BookingMessage.objects.filter(pk=message_id).delete()
+    assert send_booking_message.apply(args=[message_id]).get() == "skipped"
+
+
+def test_the_beat_task_expires_offers(workshop_session, make_booking) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    offered = make_booking(
+        workshop_session,
+        status=BookingStatus.OFFERED,
+        seats=1,
+        seats_offered=1,
+        offer_expires_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    assert expire_offers_task.apply().get() == 1
+    offered.refresh_from_db()
+    assert offered.status == BookingStatus.EXPIRED

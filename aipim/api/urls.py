@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from aipim.api.views import SwaggerDocsView
 from aipim.core import api as core_api
+from associations import api as associations_api
 from pua import api as pua_api
 from schools import api as schools_api
 
@@ -17,6 +18,7 @@ router.register("municipalities", core_api.MunicipalityViewSet, basename="munici
 router.register("services", core_api.ServiceViewSet, basename="service")
 pua_api.register(router)
 schools_api.register(router)
+associations_api.register(router)
 
 # No ReDoc page: its template loads Google Fonts from a CDN and runs an inline script, both refused
 # by our Content Security Policy; Swagger UI (sidecar files, no inline code) documents the same schema.

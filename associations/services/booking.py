@@ -421,15 +421,18 @@ def cancel_session(session: Session, *, by: Any, message: str) -> int:
     bookings are cancelled; the bookings of a series are told but stay confirmed for the other
     sessions. Returns the number of bookings told (0 when it was already cancelled)."""
     with transaction.atomic():
-        session = Session.objects.select_for_update(of=("self",)).select_related("event").get(pk=session.pk)
+        event = session.event
+        series = event.booking_mode == BookingMode.SERIES
+        # A series' bookings hold seats on all its sessions: lock them all, in id order like `book`.
+        scope = Q(event_id=event.pk) if series else Q(pk=session.pk)
+        locked = list(Session.objects.select_for_update(of=("self",)).filter(scope).order_by("id"))
+        session = next(s for s in locked if s.pk == session.pk)
         if session.status == Session.Status.CANCELLED:
             return 0
-        event = session.event
         session.status = Session.Status.CANCELLED
         session.cancelled_at = timezone.now()
         session.cancelled_reason = message
         session.save(update_fields=["status", "cancelled_at", "cancelled_reason"])
-        series = event.booking_mode == BookingMode.SERIES
         bookings = Booking.objects.select_for_update(of=("self",)).filter(status__in=ACTIVE_STATUSES)
         bookings = bookings.filter(event=event, session=None) if series else bookings.filter(session=session)
         told = 0
@@ -443,7 +446,7 @@ def cancel_session(session: Session, *, by: Any, message: str) -> int:
         audit.record(by, "session.cancel", session, organisation=_organisation(event), bookings_told=told)
         if series:
             # The cancelled session no longer counts: if it was the smallest, seats may free up.
-            _offer(event, None, _lock(event, None))
+            _offer(event, None, [s for s in locked if s.status == Session.Status.SCHEDULED])
     return told
 
 

@@ -189,7 +189,7 @@ urlpatterns: list[URLPattern] = [
     path("<slug:slug>/book/", book, name="book"),
     path("my-booking/<str:token>/", booking_page, name="booking"),
     path("my-booking/<str:token>/calendar.ics", booking_ics, name="booking_ics"),
-    path("my-booking/<str:token>/cancel/", booking_cancel, name="booking_cancel"),
-    path("my-booking/<str:token>/accept/", booking_accept, name="booking_accept"),
-    path("my-booking/<str:token>/decline/", booking_decline, name="booking_decline"),
+    path("my-booking/cancel/<str:token>/", booking_cancel, name="booking_cancel"),
+    path("my-booking/accept/<str:token>/", booking_accept, name="booking_accept"),
+    path("my-booking/decline/<str:token>/", booking_decline, name="booking_decline"),
 ]

@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pua.tasks.referrals.escalate_overdue_referrals",
         "schedule": crontab(minute=20),
     },
+    # A seat offered to the waiting list goes to the next person once its claim window has passed.
+    "associations-expire-offers": {
+        "task": "associations.tasks.expire_offers_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -400,3 +405,9 @@ PUA_SMS_BACKEND = env.str("PUA_SMS_BACKEND", default="pua.sms.LoggingSmsBackend"
 # --- Schools (Action 1) -----------------------------------------------------------------------
 SCHOOLS_MESSAGE_LINK_DAYS = env.int("SCHOOLS_MESSAGE_LINK_DAYS", default=60)
 SCHOOLS_CERTIFICATE_MIN_SHARE = env.str("SCHOOLS_CERTIFICATE_MIN_SHARE", default="0.70")
+
+# --- Associations (Action 4) ------------------------------------------------------------------
+# Booking attempts per hour from one IP address (a cultural centre's wifi is shared) and for one email or phone.
+ASSOCIATIONS_BOOKING_RATE_PER_IP = env.int("ASSOCIATIONS_BOOKING_RATE_PER_IP", default=30)
+ASSOCIATIONS_BOOKING_RATE_PER_EMAIL = env.int("ASSOCIATIONS_BOOKING_RATE_PER_EMAIL", default=5)
+ASSOCIATIONS_ATTENDEE_RETENTION_DAYS = env.int("ASSOCIATIONS_ATTENDEE_RETENTION_DAYS", default=180)

@@ -118,3 +118,19 @@ def test_negative_control_without_the_lock_the_same_race_oversells(workshop_sess
     race(10, lambda n: book_session(workshop_session, f"p{n}@example.org"))
 
     assert statuses(session=workshop_session).get(BookingStatus.CONFIRMED, 0) > 5
+
+
+def test_cancelling_a_series_session_while_people_book_the_series(series) -> None:
+    Session.objects.filter(event=series).update(capacity=5)
+    last = series.sessions.order_by("-id").first()
+
+    def act(n: int) -> None:
+        if n == 0:
+            service.cancel_session(last, by=None, message="Holiday.")
+        else:
+            book_series(series, f"p{n}@example.org")
+
+    errors = race(12, act)
+
+    assert errors == []
+    assert statuses(event=series) == {BookingStatus.CONFIRMED: 5, BookingStatus.WAITING: 6}

@@ -110,8 +110,7 @@ def sniff_delimiter(line: str) -> str:
 
 def _open_csv(data: bytes) -> Table:
     decoded, encoding = decode(data)
-    lines = decoded.splitlines()
-    head = [line for line in lines[:HEADER_SEARCH_ROWS] if line.strip()]
+    head = [line for line in _first_lines(decoded, HEADER_SEARCH_ROWS) if line.strip()]
     if not head:
         raise UnreadableFile(_("The file is empty."))
     delimiter = _best_delimiter(head)
@@ -127,6 +126,16 @@ def _open_csv(data: bytes) -> Table:
     numbered = _numbered(records())
     headers, header_row, rest = _find_header(numbered)
     return Table(headers, header_row, rest, CSV, encoding=encoding, delimiter=delimiter)
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first `count` lines, without splitting the whole file (200,000 lines) to get them."""
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > count or size >= len(text):
+            return lines[:count]
+        size *= 4
 
 
 def _best_delimiter(lines: list[str]) -> str:

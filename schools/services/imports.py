@@ -15,22 +15,25 @@ import hashlib
 import io
 import itertools
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError, connection, models, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aipim.accounts.models import Role
 from aipim.core import audit
 from aipim.core.storage import private_storage_proxy
+from schools.importing import staging
 from schools.importing.mapping import mapping_problems, usable_saved_mapping
 from schools.importing.readers import open_table
+from schools.importing.staging import STAGE, Checked
 from schools.importing.validation import Validated, record_dict, validate
 from schools.importing.values import describe
 from schools.importing.values import text as cell_text
@@ -122,6 +125,60 @@ def validate_file(
         table.close()
 
 
+def check_file(
+    register_import: RegisterImport,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    encrypt: bool,
+    progress: Callable[[int], None] | None = None,
+) -> Checked:
+    """Check every row of the file and put its valid records in the temporary table STAGE (drop it
+    with staging.drop_tables, see `_checked`). A CSV of attendance or results is checked by
+    PostgreSQL (staging.stage_csv); any other file row by row in Python, then COPYed there."""
+    mapping = mapping if mapping is not None else register_import.mapping
+    with transaction.atomic():
+        checked = staging.stage_csv(
+            read_file(register_import),
+            register_import.kind,
+            mapping,
+            lambda: students_by_register_id(register_import.school_id),
+            today=timezone.localdate(),
+        )
+        if checked is not None:
+            if progress is not None:
+                progress(checked.rows_total)
+            return checked
+    validated = validate_file(register_import, mapping, progress=progress)
+    with transaction.atomic():
+        _stage(register_import.kind, validated, encrypt=encrypt)
+    return Checked(
+        validated.kind,
+        rows_total=validated.rows_total,
+        error_rows=validated.error_rows,
+        errors=validated.errors,
+        repeated=validated.repeated,
+        records=len(validated.records),
+    )
+
+
+@contextmanager
+def _checked(
+    register_import: RegisterImport,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    encrypt: bool,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Checked]:
+    """check_file, with its temporary tables dropped at the end (a worker's connection lives on)."""
+    try:
+        yield check_file(register_import, mapping, encrypt=encrypt, progress=progress)
+    finally:
+        try:
+            staging.drop_tables()
+        except DatabaseError:  # the connection is gone or its transaction failed: the tables go with it
+            logger.info("Temporary import tables not dropped", exc_info=True)
+
+
 # --- counts and errors as kept on the import ----------------------------------------------------
 
 
@@ -153,7 +210,7 @@ def counts(register_import: RegisterImport) -> Counts:
     return Counts(register_import.rows_total, new, changed, unchanged, errors)
 
 
-def stored_errors(validated: Validated) -> list[dict[str, Any]]:
+def stored_errors(validated: Validated | Checked) -> list[dict[str, Any]]:
     """The errors kept with the import; rows beyond those kept are counted in one last entry."""
     errors = [error.as_dict() for error in validated.errors]
     more = validated.error_rows - len({error.row for error in validated.errors})
@@ -241,16 +298,15 @@ def preview_import(*, register_import: RegisterImport, mapping: Mapping[str, str
     problems = mapping_problems(register_import.kind, mapping)
     if problems:
         raise ImportRefused(" ".join(problems))
-    validated = validate_file(register_import, mapping)
-    with transaction.atomic():
-        new, changed = _compare(register_import.kind, validated)
+    with _checked(register_import, mapping, encrypt=False) as checked, transaction.atomic():
+        new, changed = _compare(register_import.kind, checked)
         register_import.mapping = mapping
         register_import.status = Status.PREVIEWED
-        register_import.rows_total = validated.rows_total
+        register_import.rows_total = checked.rows_total
         register_import.rows_done = 0
         register_import.rows_created = new
-        register_import.rows_unchanged = len(validated.records) - new - changed + validated.repeated
-        register_import.errors = stored_errors(validated)
+        register_import.rows_unchanged = checked.records - new - changed + checked.repeated
+        register_import.errors = stored_errors(checked)
         register_import.failure = ""
         register_import.save()
         result = counts(register_import)
@@ -308,35 +364,35 @@ def run_import(*, import_id: int) -> RegisterImport:
         RegisterImport.objects.filter(pk=import_id).update(rows_done=rows)
 
     try:
-        validated = validate_file(register_import, progress=progress)
-        if not validated.ok:
-            return _fail(
-                import_id,
-                _(
-                    "The file no longer passes the checks (students may have changed since the preview); nothing was saved."
-                ),
-                errors=stored_errors(validated),
-            )
-        with transaction.atomic():
-            locked = RegisterImport.objects.select_for_update().get(pk=import_id)
-            if locked.status == Status.DONE:  # another worker finished it meanwhile
-                return locked
-            created, updated, touched = _write(locked.kind, validated, source_id=import_id)
-            locked.status = Status.DONE
-            locked.rows_total = validated.rows_total
-            locked.rows_done = validated.rows_total
-            locked.rows_created = created
-            locked.rows_unchanged = len(validated.records) - created - updated + validated.repeated
-            locked.errors = []
-            locked.finished_at = timezone.now()
-            locked.save()
-            audit.record(
-                locked.confirmed_by,
-                "registerimport.import",
-                locked,
-                organisation=locked.school,
-                **_audit(counts(locked)),
-            )
+        with _checked(register_import, encrypt=True, progress=progress) as checked:
+            if not checked.ok:
+                return _fail(
+                    import_id,
+                    _(
+                        "The file no longer passes the checks (students may have changed since the preview); nothing was saved."
+                    ),
+                    errors=stored_errors(checked),
+                )
+            with transaction.atomic():
+                locked = RegisterImport.objects.select_for_update().get(pk=import_id)
+                if locked.status == Status.DONE:  # another worker finished it meanwhile
+                    return locked
+                created, updated, touched = _write(locked.kind, checked, source_id=import_id)
+                locked.status = Status.DONE
+                locked.rows_total = checked.rows_total
+                locked.rows_done = checked.rows_total
+                locked.rows_created = created
+                locked.rows_unchanged = checked.records - created - updated + checked.repeated
+                locked.errors = []
+                locked.finished_at = timezone.now()
+                locked.save()
+                audit.record(
+                    locked.confirmed_by,
+                    "registerimport.import",
+                    locked,
+                    organisation=locked.school,
+                    **_audit(counts(locked)),
+                )
     except (OperationalError, InterfaceError) as error:
         logger.warning("Register import %s interrupted, to be retried: %s", import_id, error)
         raise TransientImportError(str(error)) from error
@@ -447,20 +503,6 @@ TARGETS = {
         ("severity", "text"),
     ),
 }
-STAGE = "schools_import_stage"
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    return str(value)  # int, Decimal, date (ISO format)
 
 
 def _copy_text(kind: str, records: Iterable[tuple[Any, ...]], *, encrypt: bool) -> io.StringIO:
@@ -478,32 +520,31 @@ def _copy_text(kind: str, records: Iterable[tuple[Any, ...]], *, encrypt: bool) 
             if kind == RegisterKind.BEHAVIOUR:
                 # Encrypted at rest: the cipher text goes to the database, the preview needs none.
                 values[3] = text_field.get_db_prep_value(values[3], connection) if encrypt else ""
-            buffer.write("\t".join(_copy_value(value) for value in values) + "\n")
+            buffer.write("\t".join(staging.copy_value(value) for value in values) + "\n")
     buffer.seek(0)
     return buffer
 
 
-def _stage(kind: str, validated: Validated, *, encrypt: bool) -> Target:
-    """COPY the records into a temporary table that goes with the transaction."""
+def _stage(kind: str, validated: Validated, *, encrypt: bool) -> None:
+    """COPY the records checked in Python into the temporary table STAGE."""
     target = TARGETS[RegisterKind(kind)]
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in target.columns)
+    staging.drop_tables()
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({columns}) ON COMMIT DROP")
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({columns})")
         buffer = _copy_text(kind, validated.records.values(), encrypt=encrypt)
         cursor.copy_expert(  # type: ignore[attr-defined]
             f"COPY {STAGE} ({', '.join(name for name, _type in target.columns)}) FROM STDIN", buffer
         )
         if len(validated.records) > 1_000:
             cursor.execute(f"ANALYZE {STAGE}")
-    return target
 
 
-def _compare(kind: str, validated: Validated) -> tuple[int, int]:
-    """(new, changed) records against those already saved. Call inside a transaction."""
-    if not validated.records:
+def _compare(kind: str, checked: Checked) -> tuple[int, int]:
+    """(new, changed) of the records in STAGE against those already saved."""
+    if not checked.records:
         return 0, 0
-    target = _stage(kind, validated, encrypt=False)
+    target = TARGETS[RegisterKind(kind)]
     join = " AND ".join(f"r.{column} = s.{column}" for column in target.key)
     saved = ", ".join(f"r.{column}" for column in target.compared)
     incoming = ", ".join(f"s.{column}" for column in target.compared)
@@ -514,16 +555,15 @@ def _compare(kind: str, validated: Validated) -> tuple[int, int]:
             f" FROM {STAGE} s LEFT JOIN {target.table} r ON {join}"
         )
         new, changed = cursor.fetchone()
-        cursor.execute(f"DROP TABLE {STAGE}")
     return new, changed
 
 
-def _write(kind: str, validated: Validated, *, source_id: int) -> tuple[int, int, set[int]]:
-    """Upsert the records: (created, updated, ids of the students whose records were written).
-    Unchanged records are not touched (their source stays the import that wrote them)."""
-    if not validated.records:
+def _write(kind: str, checked: Checked, *, source_id: int) -> tuple[int, int, set[int]]:
+    """Upsert the records in STAGE: (created, updated, ids of the students whose records were
+    written). Unchanged records are not touched (their source stays the import that wrote them)."""
+    if not checked.records:
         return 0, 0, set()
-    target = _stage(kind, validated, encrypt=True)
+    target = TARGETS[RegisterKind(kind)]
     names = [name for name, _type in target.columns]
     columns = ", ".join(names)
     assignments = ", ".join(f"{column} = EXCLUDED.{column}" for column in (*target.updated, "source_id"))

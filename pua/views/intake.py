@@ -3,6 +3,7 @@ person found, or register a new one after a warning about probable duplicates.""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -18,10 +19,10 @@ from aipim.accounts.models import PUA_ROLES, Role
 from aipim.core import audit
 from aipim.core.merge import merge_people
 from aipim.core.models import Person
-from aipim.core.names import name_key
 from aipim.core.scoping import get_for_user_or_404
 from aipim.core.services import ConsentMissing
 from aipim.core.views import RoleRequiredMixin
+from aipim.core.views.person_search import Duplicates, PersonSearchView, RegisterPersonView
 from pua.forms.intake import IntakeSearchForm, MergeForm, NewPersonForm, OpenCaseForm
 from pua.models import Case
 from pua.selectors import count_matches_elsewhere, probable_duplicates, search_people
@@ -41,76 +42,44 @@ def default_caseworker(user: Any, desk: Any) -> Any:
     return user if desk.pk in user.organisation_ids(Role.CASEWORKER) else None
 
 
-class IntakeView(RoleRequiredMixin, View):
+class IntakeView(PersonSearchView):
     roles = PUA_ROLES
     template_name = "pua/intake/search.html"
+    form_class = IntakeSearchForm
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": IntakeSearchForm(), "searched": False})
+    def search(self, text: str) -> list[Person]:
+        return search_people(self.request.user, text)  # type: ignore[arg-type]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = IntakeSearchForm(request.POST)
-        context: dict[str, Any] = {"form": form, "searched": False}
-        if form.is_valid():
-            text = form.cleaned_data["name"]
-            results = search_people(request.user, text)  # type: ignore[arg-type]
-            elsewhere = count_matches_elsewhere(request.user, text)  # type: ignore[arg-type]
-            audit.record(
-                request.user, "person.search", object_type="core.person", count=len(results), elsewhere=elsewhere
-            )
-            context.update(searched=True, results=results, elsewhere=elsewhere, name=text)
-        return render(request, self.template_name, context)
+    def count_elsewhere(self, text: str) -> int:
+        return count_matches_elsewhere(self.request.user, text)  # type: ignore[arg-type]
 
 
-class NewPersonView(RoleRequiredMixin, View):
+class NewPersonView(RegisterPersonView):
     roles = PUA_ROLES
     template_name = "pua/intake/new_person.html"
+    form_class = NewPersonForm
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": NewPersonForm(user=request.user)})
+    def probable_duplicates(self, *, key: str, birth_date: datetime.date | None) -> Duplicates:
+        return probable_duplicates(self.request.user, key=key, birth_date=birth_date)  # type: ignore[arg-type]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        if "prefill" in request.POST:
-            # From the search page: start the form with the name that found no one.
-            given, _sep, family = request.POST.get("name", "").strip().partition(" ")
-            form = NewPersonForm(user=request.user, initial={"given_names": given, "family_names": family})
-            return render(request, self.template_name, {"form": form})
-        form = NewPersonForm(request.POST, user=request.user)
-        if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
+    def register(self, form: NewPersonForm, *, possible_duplicate_confirmed: bool) -> HttpResponse:
         data = form.cleaned_data
-        key = name_key(
-            data["given_names_latin"] or data["given_names"],
-            data["family_names_latin"] or data["family_names"],
-            data["given_names"],
-            data["family_names"],
-        )
-        duplicates = probable_duplicates(request.user, key=key, birth_date=data["birth_date"])  # type: ignore[arg-type]
-        audit.record(
-            request.user,
-            "person.duplicate_check",
-            object_type="core.person",
-            count=len(duplicates.visible),
-            elsewhere=duplicates.elsewhere,
-        )
-        if duplicates and not data["confirm_duplicate"]:
-            return render(request, self.template_name, {"form": form, "duplicates": duplicates})
         desk = data["desk"]
         try:
             case = register_person(
                 desk=desk,
-                by=request.user,
+                by=self.request.user,
                 purposes=data["purposes"],
                 evidence=data["evidence"],
                 given_by_name=data["given_by_name"],
-                caseworker=default_caseworker(request.user, desk),
-                possible_duplicate_confirmed=bool(duplicates),
+                caseworker=default_caseworker(self.request.user, desk),
+                possible_duplicate_confirmed=possible_duplicate_confirmed,
                 **form.person_fields(),
             )
         except (ConsentMissing, ValidationError) as error:
             form.add_error(None, str(error.message if isinstance(error, ValidationError) else error))
-            return render(request, self.template_name, {"form": form}, status=400)
-        messages.success(request, _("Person registered and case %(number)s opened.") % {"number": case.number})
+            return self.invalid(form)
+        messages.success(self.request, _("Person registered and case %(number)s opened.") % {"number": case.number})
         return redirect(case_url(case))
 
 

@@ -7,6 +7,7 @@ one audit record."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -24,9 +25,9 @@ from aipim.accounts.models import SCHOOL_ROLES
 from aipim.core import audit
 from aipim.core.listing import query_with, remember_search, searched_text, sortable_columns
 from aipim.core.models import Consent, Person
-from aipim.core.names import name_key
 from aipim.core.scoping import get_for_user_or_404
 from aipim.core.views import RoleRequiredMixin
+from aipim.core.views.person_search import Duplicates, PersonSearchView, RegisterPersonView
 from schools.forms.students import (
     ConsentForm,
     EditStudentForm,
@@ -172,77 +173,49 @@ class StudentDetailView(RoleRequiredMixin, View):
 # --- Enrolment: search first, then enrol a person found or register a new one -------------------
 
 
-class EnrolSearchView(RoleRequiredMixin, View):
+class EnrolSearchView(PersonSearchView):
     roles = SCHOOL_ROLES
     template_name = "schools/students/enrol_search.html"
+    form_class = PersonSearchForm
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": PersonSearchForm(), "searched": False})
+    def search(self, text: str) -> list[Person]:
+        return search_people_to_enrol(self.request.user, text)  # type: ignore[arg-type]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = PersonSearchForm(request.POST)
-        context: dict[str, Any] = {"form": form, "searched": False}
-        if form.is_valid():
-            text = form.cleaned_data["name"]
-            results = search_people_to_enrol(request.user, text)  # type: ignore[arg-type]
-            elsewhere = count_matches_elsewhere(request.user, text)  # type: ignore[arg-type]
-            enrolments = current_enrolments(results, request.user)  # type: ignore[arg-type]
-            for person in results:
-                person.current_enrolment = enrolments.get(person.pk)  # type: ignore[attr-defined]
-            audit.record(
-                request.user, "person.search", object_type="core.person", count=len(results), elsewhere=elsewhere
-            )
-            context.update(searched=True, results=results, elsewhere=elsewhere, name=text)
-        return render(request, self.template_name, context)
+    def count_elsewhere(self, text: str) -> int:
+        return count_matches_elsewhere(self.request.user, text)  # type: ignore[arg-type]
+
+    def add_to_results(self, results: list[Person]) -> None:
+        # Someone already at one of the user's schools is shown with their class, not enrolled twice.
+        enrolments = current_enrolments(results, self.request.user)  # type: ignore[arg-type]
+        for person in results:
+            person.current_enrolment = enrolments.get(person.pk)  # type: ignore[attr-defined]
 
 
-class NewStudentView(RoleRequiredMixin, View):
+class NewStudentView(RegisterPersonView):
     roles = SCHOOL_ROLES
     template_name = "schools/students/new.html"
+    form_class = NewStudentForm
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": NewStudentForm(user=request.user)})
+    def probable_duplicates(self, *, key: str, birth_date: datetime.date | None) -> Duplicates:
+        return probable_duplicates(self.request.user, key=key, birth_date=birth_date)  # type: ignore[arg-type]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        if "prefill" in request.POST:
-            given, _sep, family = request.POST.get("name", "").strip().partition(" ")
-            form = NewStudentForm(user=request.user, initial={"given_names": given, "family_names": family})
-            return render(request, self.template_name, {"form": form})
-        form = NewStudentForm(request.POST, user=request.user)
-        if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
+    def register(self, form: NewStudentForm, *, possible_duplicate_confirmed: bool) -> HttpResponse:
         data = form.cleaned_data
-        key = name_key(
-            data["given_names_latin"] or data["given_names"],
-            data["family_names_latin"] or data["family_names"],
-            data["given_names"],
-            data["family_names"],
-        )
-        duplicates = probable_duplicates(request.user, key=key, birth_date=data["birth_date"])  # type: ignore[arg-type]
-        audit.record(
-            request.user,
-            "person.duplicate_check",
-            object_type="core.person",
-            count=len(duplicates.visible),
-            elsewhere=duplicates.elsewhere,
-        )
-        if duplicates and not data["confirm_duplicate"]:
-            return render(request, self.template_name, {"form": form, "duplicates": duplicates})
         try:
             student = service.enrol_student(
                 school=data["school"],
-                by=request.user,
+                by=self.request.user,
                 person_fields=form.person_fields(),
                 purposes=data["purposes"],
                 evidence=data["evidence"],
                 given_by_name=data["given_by_name"],
-                possible_duplicate_confirmed=bool(duplicates),
+                possible_duplicate_confirmed=possible_duplicate_confirmed,
                 **form.student_fields(),
             )
         except ValidationError as error:
             form.add_error(None, error)
-            return render(request, self.template_name, {"form": form}, status=400)
-        messages.success(request, _("Pupil enrolled. Add their parents or guardians."))
+            return self.invalid(form)
+        messages.success(self.request, _("Pupil enrolled. Add their parents or guardians."))
         return redirect("schools:student_detail", pk=student.pk)
 
 

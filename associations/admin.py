@@ -17,7 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from aipim.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedReadOnlyAdmin
+from aipim.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedReadOnlyAdmin, OrganisationAdmin
+from aipim.core.models import Organisation
 from associations.models import (
     Association,
     Booking,
@@ -35,6 +36,29 @@ class NetworkMembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ("association", "network")
     fields = ("network", "association", "role", "joined_on", "left_on")
+
+
+class AssociationProfileInline(admin.StackedInline):
+    """The public profile on the page of an organisation of kind association."""
+
+    model = Association
+    can_delete = False
+    max_num = 1
+    readonly_fields = ("created_at", "updated_at")
+
+
+class OrganisationWithProfileAdmin(OrganisationAdmin):
+    """The core's organisation page, with the association profile inline for associations."""
+
+    def get_inlines(self, request: HttpRequest, obj: Organisation | None) -> list[type[admin.options.InlineModelAdmin]]:
+        if obj is not None and obj.kind == Organisation.Kind.ASSOCIATION:
+            return [*super().get_inlines(request, obj), AssociationProfileInline]
+        return list(super().get_inlines(request, obj))
+
+
+# The core registers Organisation first (aipim.core is listed before this app); the profile joins it.
+admin.site.unregister(Organisation)
+admin.site.register(Organisation, OrganisationWithProfileAdmin)
 
 
 @admin.register(Association)

@@ -157,3 +157,13 @@ def test_a_profile_lists_its_municipality(admin_client, ponti):
     _queries, html = queries_for(admin_client, reverse("admin:associations_association_changelist"))
     assert ponti.organisation.municipality.name in html
     assert Association.objects.count() == 1
+
+
+def test_an_association_organisation_shows_its_profile_inline(admin_client, ponti, school_potenza):
+    response = admin_client.get(reverse("admin:core_organisation_change", args=[ponti.organisation.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="association-0-slug"' in html and "ponti-tra-culture" in html
+    # Other kinds of organisation have no profile.
+    response = admin_client.get(reverse("admin:core_organisation_change", args=[school_potenza.pk]))
+    assert 'name="association-0-slug"' not in response.content.decode()

@@ -28,6 +28,7 @@ from associations.services import booking as booking_service
 
 # The contact key an anonymised booking gets: unique (its public id), matching no one.
 ANONYMISED_KEY_PREFIX = "anonymised:"
+MIN_PHONE_DIGITS = 6
 
 
 def _digits(phone: str) -> str:
@@ -42,7 +43,8 @@ def bookings_of(person: Person) -> QuerySet[Booking]:
         match |= Q(contact_key=contact_key(email, "")) | Q(email__iexact=email)
     digits = _digits(person.phone or "")
     bookings = Booking.objects.filter(anonymised_at__isnull=True)
-    if digits:
+    # Too few digits would match strangers' numbers (the form asks for at least six).
+    if len(digits) >= MIN_PHONE_DIGITS:
         match |= Q(contact_key=f"tel:{digits}") | Q(phone_digits=digits)
         bookings = bookings.annotate(
             phone_digits=Right(

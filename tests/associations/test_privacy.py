@@ -68,6 +68,7 @@ def test_bookings_are_matched_by_email_or_phone(history, amina, karim):
     assert set(bookings_of(amina)) == {history["attended"], history["in_capitals"]}
     assert set(bookings_of(karim)) == {history["by_phone"], history["other_email"]}
     assert not bookings_of(PersonFactory(email="", phone="")).exists()
+    assert not bookings_of(PersonFactory(email="", phone="4567")).exists()  # too short to be anyone's
 
 
 def test_export_holds_the_bookings_with_check_ins_and_messages(history, amina, administrator):

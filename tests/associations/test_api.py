@@ -14,6 +14,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from aipim.core.models import AuditEvent
 from associations import signing
@@ -121,6 +124,8 @@ def test_a_series_is_booked_by_the_event_slug(api, series):
         ({"name": ""}, "name"),
         ({"email": "a" * 250 + "@example.org"}, "email"),
         ({"seats": "two"}, "seats"),
+        ({"name": "Amina\x00"}, "name"),
+        ({"phone": "333\x00123456"}, "phone"),
     ],
 )
 def test_invalid_fields_answer_400_with_the_field(api, workshop_session, changes, field):
@@ -301,3 +306,35 @@ def test_the_endpoints_are_in_the_schema(tmp_path):
         assert "200" in paths[path]["get"]["responses"], path
     request = schema["components"]["schemas"]["NewBookingRequest"]
     assert {"name", "seats", "language", "privacy_consent"} <= set(request["required"])
+
+
+# --- never a 500 -----------------------------------------------------------------------------------
+
+_text = st.text(max_size=300)
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), _text, st.lists(_text, max_size=2)
+)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.fixed_dictionaries(
+        {},
+        optional={
+            "session": st.one_of(_values, st.uuids().map(str)),
+            "event": st.one_of(_values, st.just("arabo-base"), st.just("cucina-siriana")),
+            "name": _values,
+            "email": st.one_of(_values, st.emails()),
+            "phone": _values,
+            "seats": _values,
+            "language": st.one_of(_values, st.sampled_from(["it", "ar", "fr", "en"])),
+            "audience": _values,
+            "privacy_consent": _values,
+        },
+    )
+)
+def test_any_json_body_gets_an_answer_never_a_server_error(api, workshop_session, series, body):
+    cache.clear()
+    response = api.post(BOOKINGS, body, content_type="application/json")
+    assert response.status_code in (201, 400, 409, 429), (body, response.content)
+    assert "code" in response.json() or response.status_code == 201

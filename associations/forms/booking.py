@@ -46,6 +46,16 @@ class DescribedFieldsMixin:
         self._describe_fields()
 
 
+class LanguageSelect(forms.Select):
+    """Each language named in itself, and marked as such (lang) for screen readers."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 def session_label(session: Session) -> str:
     starts_at = timezone.localtime(session.starts_at)
     ends_at = timezone.localtime(session.ends_at)
@@ -72,7 +82,9 @@ class BookingForm(DescribedFieldsMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     seats = forms.TypedChoiceField(label=_("Seats"), coerce=int)
-    language = forms.ChoiceField(label=_("Language for the messages"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language for the messages"), choices=settings.LANGUAGES, widget=LanguageSelect
+    )
     audience = forms.ChoiceField(
         label=_("I am"),
         required=False,

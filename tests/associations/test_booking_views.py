@@ -70,6 +70,7 @@ def test_the_form_offers_the_chosen_date_seats_up_to_the_limit_and_the_visitors_
     assert 'name="website_url"' in page  # the honeypot, hidden from people
     assert re.search(r'<div class="visually-hidden" aria-hidden="true">\s*<label for="id_website_url"', page)
     assert 'for="id_name"' in page
+    assert '<option value="ar" lang="ar">العربية</option>' in page
 
 
 def test_the_form_in_arabic_is_right_to_left(client, workshop, workshop_session) -> None:

@@ -1,6 +1,7 @@
 """WCAG 2.1 AA with axe-core on the public pages of Action 4 that visitors book through, in Arabic
 (right to left) and Italian, on a phone and on a desktop: the catalogue, a workshop's page, the
-booking form showing its errors, the confirmation page and the booking's own page (signed link).
+booking form showing its errors, the confirmation page and the booking's own page (signed link)
+of someone offered a seat.
 With data on them: a workshop with seats left and one full with a waiting list, a series, a partner
 event. Each page is also photographed (AIPIM_SHOTS_DIR, /tmp/shots by default) for people to look
 at, and none may scroll sideways on a phone. The new_page fixture fails a test on any CSP violation,
@@ -18,7 +19,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from associations.models import BookingMode, EventCategory
+from associations import signing
+from associations.models import BookingMode, BookingStatus, EventCategory
 from associations.services import booking as booking_service
 from tests.associations import conftest as associations_fixtures
 from tests.e2e.conftest import axe_violations
@@ -57,8 +59,14 @@ def programme(ponti, workshop, make_event, make_session, make_booking) -> dict[s
         category=EventCategory.LANGUAGE,
     )
     full = make_session(conversation, capacity=2, starts_at=timezone.now() + datetime.timedelta(days=3))
-    make_booking(full, seats=2)
+    make_booking(full, seats=1)
+    leaving = make_booking(full, seats=1)
+    offered = make_booking(full, seats=1, status="waiting", name="Yonas Tesfaye", email="yonas@example.org")
     make_booking(full, seats=1, status="waiting")
+    # A seat frees: Yonas, first in the queue, is offered it; the session stays full.
+    booking_service.cancel(leaving)
+    offered.refresh_from_db()
+    assert offered.status == BookingStatus.OFFERED
 
     series = make_event(
         ponti,
@@ -74,20 +82,10 @@ def programme(ponti, workshop, make_event, make_session, make_booking) -> dict[s
     partner = make_event(None, slug="notte-al-museo", title_it="Una notte al museo", title_ar="ليلة في المتحف",
                          booking_mode=BookingMode.NONE)  # fmt: skip
     make_session(partner, capacity=0, starts_at=timezone.now() + datetime.timedelta(days=12))
-    return {"workshop": workshop, "session": session}
-
-
-def booked(programme: dict[str, Any], language: str):
-    """A booking of the workshop in `language`, through the service as the form makes it."""
-    return booking_service.book(
-        event=programme["workshop"],
-        session=programme["session"],
-        name="Samira Haddad",
-        email=f"samira.{language}@example.org",
-        phone="",
-        seats=1,
-        language=language,
-    )
+    confirmed = booking_service.book(event=workshop, session=session, name="Samira Haddad",
+                                     email="samira.haddad@example.org", phone="", seats=1, language="ar")  # fmt: skip
+    assert confirmed.status == BookingStatus.CONFIRMED
+    return {"workshop": workshop, "session": session, "confirmed": confirmed, "offered": offered}
 
 
 def look(page: Any, name: str, language: str, width: int) -> list[str]:
@@ -108,7 +106,8 @@ def assert_language(page: Any, language: str) -> None:
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 @pytest.mark.parametrize("language", ["ar", "it"])
-def test_public_event_pages_pass_axe(new_page, programme, language, width):
+def test_public_event_pages_pass_axe(new_page, browser_problems, programme, language, width):
+    browser_problems.expected.append("status of 400")  # the form sent with errors
     page = new_page(language=language, width=width)
     workshop = programme["workshop"]
     title = "المطبخ السوري للجميع" if language == "ar" else "Cucina siriana per tutti"
@@ -124,6 +123,34 @@ def test_public_event_pages_pass_axe(new_page, programme, language, width):
     assert_language(page, language)
     assert page.locator("main h1").inner_text() == title
     problems += look(page, "event", language, width)
+
+    # The booking form, sent without contact or consent: the errors listed on top and at their fields.
+    session = programme["session"]
+    page.locator(f'main a[href$="?session={session.public_id}"]').click()
+    page.wait_for_url(re.compile(re.escape(reverse("events:book", args=[workshop.slug]))))
+    assert_language(page, language)
+    form = page.locator("main form[method=post]").filter(has=page.locator('input[name="name"]'))
+    form.locator('input[name="name"]').fill("Samira Haddad")
+    form.locator('button[type="submit"]').click()
+    page.wait_for_load_state()
+    assert page.locator("#error-summary li").count() >= 2
+    assert form.locator('input[name="consent"][aria-invalid="true"]').count() == 1
+    problems += look(page, "booking-form-errors", language, width)
+
+    # The confirmation: the booking's page as the form leads to it.
+    token = signing.booking_token(programme["confirmed"])
+    assert page.goto(reverse("events:booking", args=[token]) + "?booked=1").status == 200
+    assert_language(page, language)
+    assert programme["confirmed"].reference in page.locator("main").inner_text()
+    assert page.locator('main [role="status"]').count() == 1
+    problems += look(page, "confirmation", language, width)
+
+    # The booking's page of someone offered a seat (accept or decline), reached from the email.
+    token = signing.booking_token(programme["offered"])
+    assert page.goto(reverse("events:booking", args=[token])).status == 200
+    assert page.locator(f'main a[href="{reverse("events:booking_accept", args=[token])}"]').count() == 1
+    assert page.locator(f'main a[href="{reverse("events:booking_decline", args=[token])}"]').count() == 1
+    problems += look(page, "manage-offer", language, width)
 
     assert problems == [], "\n".join(problems)
 

@@ -19,7 +19,6 @@ from associations.ics import booking_calendar
 from associations.models import ACTIVE_STATUSES, Booking, BookingMode, BookingStatus, Event, Session
 from associations.services import booking as service
 from associations.services.booking import BookingError
-from associations.services.messages import booked_sessions
 
 # Where each rule's error is shown on the form (the others go to the top of the form).
 ERROR_FIELDS = {"too_many_seats": "seats", "duplicate": "email", "no_contact": "email"}
@@ -106,14 +105,19 @@ def _booking_or_404(token: str) -> Booking:
 
 
 def _page(request: HttpRequest, booking: Booking, template: str, status: int = 200, **extra: object) -> HttpResponse:
-    sessions = booked_sessions(booking) if booking.session is None else [booking.session]
+    if booking.session is None:
+        # Every date of the series, those the organiser cancelled marked as such.
+        sessions = list(booking.event.sessions.select_related("municipality").order_by("starts_at", "id"))
+    else:
+        sessions = [booking.session]
+    scheduled = [s for s in sessions if s.status == Session.Status.SCHEDULED]
     now = timezone.now()
     context = {
         "booking": booking,
         "event": booking.event,
         "sessions": sessions,
         "token": signing.booking_token(booking),
-        "can_cancel": booking.status in ACTIVE_STATUSES and all(s.starts_at > now for s in sessions[:1]),
+        "can_cancel": booking.status in ACTIVE_STATUSES and all(s.starts_at > now for s in scheduled[:1]),
         "has_offer": booking.status == BookingStatus.OFFERED
         and booking.offer_expires_at is not None
         and booking.offer_expires_at > now,

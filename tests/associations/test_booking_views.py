@@ -293,3 +293,15 @@ def test_a_series_that_has_begun_is_closed_for_booking(client, series) -> None:
     first.ends_at = timezone.now() + datetime.timedelta(hours=1)
     first.save()
     assert "not open for booking" in text(client.get(book_url(series)))
+
+
+def test_a_series_booking_page_shows_every_date_and_the_cancelled_ones(client, series) -> None:
+    booking = service.book(
+        event=series, session=None, name="A", email="a@example.org", phone="", seats=1, language="en"
+    )
+    last = series.sessions.order_by("starts_at").last()
+    service.cancel_session(last, by=None, message="Holiday.")
+
+    body = text(client.get(page("events:booking", booking)))
+    assert body.count("Centro interculturale") == 3
+    assert body.count('<span class="badge bg-danger">Cancelled</span>') == 1

@@ -22,10 +22,10 @@ TEXT_FIELDS = ("title", "summary", "description", "accessibility_notes")
 class EventForm(forms.ModelForm):
     association = forms.ModelChoiceField(label=_("Association"), queryset=Association.objects.none(), required=False)
     audiences = forms.MultipleChoiceField(
-        label=_("Audience"), choices=Audience.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Audience"), choices=Audience.choices, widget=forms.CheckboxSelectMultiple
     )
     languages = LanguageCodesField(
-        label=_("Languages spoken"), required=False, help_text=_("ISO 639 codes separated by commas, e.g. it, ar, fr.")
+        label=_("Languages spoken"), help_text=_("ISO 639 codes separated by commas, e.g. it, ar, fr.")
     )
     external_url = forms.URLField(label=_("Web page"), required=False, assume_scheme="https", max_length=200)
 
@@ -65,6 +65,13 @@ class EventForm(forms.ModelForm):
             del self.fields["partner_name"]
             if len(associations) == 1 and not self.instance.pk:
                 field.initial = associations[0].pk
+        if self.instance.pk:
+            # The organiser stays: moving an event would hand its bookers to someone else (an
+            # editor who made an association's event a partner event would read its bookings).
+            field.disabled = True
+            field.required = False
+            if "partner_name" in self.fields and self.instance.association_id:
+                self.fields["partner_name"].disabled = True
         self.fields["title_it"].required = True
         for name in self.fields:
             if name.endswith(("_en", "_fr", "_ar")):

@@ -31,6 +31,10 @@ from associations.models import (
 from associations.selectors import availability
 
 LANGUAGES = ("it", "en", "fr", "ar")
+# django-modeltranslation's original fields read the active language's column: validating them
+# would ask for a title in the manager's language. The forms require the Italian one.
+EVENT_TRANSLATED = ["title", "summary", "description", "accessibility_notes"]
+NETWORK_TRANSLATED = ["name", "description", "how_to_access"]
 
 
 def unique_slug(model: type[models.Model], text: str, *, max_length: int, exclude_pk: Any = None) -> str:
@@ -110,7 +114,7 @@ def _save_members(network: Network, members: Iterable[Mapping[str, Any]]) -> boo
 def create_network(*, fields: Mapping[str, Any], members: Iterable[Mapping[str, Any]] = (), by: Any) -> Network:
     network = Network(**fields)
     network.slug = unique_slug(Network, network.name_it or network.name, max_length=80)  # type: ignore[attr-defined]
-    network.full_clean(exclude=["service"])
+    network.full_clean(exclude=["service", *NETWORK_TRANSLATED])
     network.save()
     _save_members(network, members)
     if not network.memberships.filter(association=network.lead).exists():
@@ -126,7 +130,7 @@ def update_network(
     network = Network.objects.select_for_update().get(pk=network.pk)
     changed = _apply(network, fields)
     if changed:
-        network.full_clean(exclude=["service"])
+        network.full_clean(exclude=["service", *NETWORK_TRANSLATED])
         network.save()
     if _save_members(network, members):
         changed.append("members")
@@ -164,7 +168,11 @@ def _sync_service(network: Network, *, by: Any) -> None:
 def publish_network(*, network: Network, by: Any) -> Service:
     """Create or update the network's service in the directory (the lead association offers it) and
     make it active, so caseworkers can refer people to the network."""
-    network = Network.objects.select_for_update().select_related("lead__organisation", "service").get(pk=network.pk)
+    network = (
+        Network.objects.select_for_update(of=("self",))
+        .select_related("lead__organisation", "service")
+        .get(pk=network.pk)
+    )
     fields = _service_fields(network)
     fields["status"] = Service.Status.ACTIVE
     if network.service is None:
@@ -182,7 +190,11 @@ def publish_network(*, network: Network, by: Any) -> Service:
 @transaction.atomic
 def unpublish_network(*, network: Network, by: Any) -> None:
     """The directory keeps the service (referrals point at it) but no longer offers it."""
-    network = Network.objects.select_for_update().select_related("lead__organisation", "service").get(pk=network.pk)
+    network = (
+        Network.objects.select_for_update(of=("self",))
+        .select_related("lead__organisation", "service")
+        .get(pk=network.pk)
+    )
     if network.service is None:
         return
     update_service(service=network.service, fields={"status": Service.Status.INACTIVE}, by=by)
@@ -200,7 +212,7 @@ def _organisation_of(event: Event) -> Organisation | None:
 def create_event(*, fields: Mapping[str, Any], by: Any) -> Event:
     event = Event(**fields, created_by=by if getattr(by, "is_authenticated", False) else None)
     event.slug = unique_slug(Event, event.title_it or event.title, max_length=100)  # type: ignore[attr-defined]
-    event.full_clean()
+    event.full_clean(exclude=EVENT_TRANSLATED)
     event.save()
     audit.record(by, "event.create", event, organisation=_organisation_of(event))
     return event
@@ -211,7 +223,7 @@ def update_event(*, event: Event, fields: Mapping[str, Any], by: Any) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     changed = _apply(event, fields)
     if changed:
-        event.full_clean()
+        event.full_clean(exclude=EVENT_TRANSLATED)
         event.save()
         audit.record(by, "event.change", event, organisation=_organisation_of(event), fields=sorted(changed))
     return event

@@ -179,3 +179,26 @@ def test_the_beat_task_expires_offers(workshop_session, make_booking) -> None:
     assert expire_offers_task.apply().get() == 1
     offered.refresh_from_db()
     assert offered.status == BookingStatus.EXPIRED
+
+
+@pytest.mark.parametrize("kind", BookingMessage.Kind.values)
+@pytest.mark.parametrize("language", ["it", "en", "fr", "ar"])
+def test_every_message_renders_in_every_language(workshop_session, series, kind, language) -> None:
+    from associations.models import Session
+
+    for target in (workshop_session, series):
+        session = target if isinstance(target, Session) else None
+        event = target.event if session else target
+        booking = service.book(
+            event=event, session=session, name="Amina", email=f"{kind}.{language}@example.org", phone="",
+            seats=1, language=language,
+        )  # fmt: skip
+        if kind == BookingMessage.Kind.OFFER:
+            booking.seats_offered = 1
+            booking.offer_expires_at = workshop_session.starts_at
+        cancelled = session or event.sessions.first()
+        subject, body = messages.render(booking, kind, extra="Note from the organiser.", session=cancelled)
+        assert subject and booking.reference in body
+        assert "{%" not in body and "{{" not in body
+        if kind == BookingMessage.Kind.SESSION_CANCELLED:
+            assert "Note from the organiser." in body

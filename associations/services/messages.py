@@ -7,6 +7,7 @@ Arabic) and the calendar file of a confirmation are built from the stored messag
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -77,7 +78,8 @@ def render(booking: Booking, kind: str, *, extra: str = "", session: Session | N
     with translation.override(language):
         subject = str(SUBJECTS[BookingMessage.Kind(kind)]) % {"event": booking.event.title}
         body = render_to_string(f"associations/email/{kind}.txt", _context(booking, kind, extra, session))
-    return subject[:250], body.strip() + "\n"
+    # The templates' optional parts leave runs of empty lines: one is enough between paragraphs.
+    return subject[:250], re.sub(r"\n{3,}", "\n\n", body.strip()) + "\n"
 
 
 def queue(booking: Booking, kind: str, *, extra: str = "", session: Session | None = None) -> BookingMessage:

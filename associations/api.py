@@ -12,7 +12,8 @@ booking without an account.
 The same rules as the booking form, because the same service decides: associations.services.booking
 (`check_rate`, then `book` / `cancel`). No account and no session cookie: these endpoints authenticate
 no one (so no CSRF token is needed for a JSON POST) and are limited per address and per contact by
-the service's rate limit (ASSOCIATIONS_BOOKING_RATE_PER_IP, ASSOCIATIONS_BOOKING_RATE_PER_EMAIL).
+the service's rate limit (ASSOCIATIONS_BOOKING_RATE_PER_IP, ASSOCIATIONS_BOOKING_RATE_PER_EMAIL); the
+other requests per address by ASSOCIATIONS_API_RATE (default 300 a minute).
 Every error is a 4xx with a stable `code` and a `detail` in the caller's language (Accept-Language),
 never a 500: unknown session or token, bad JSON, a rule of the service (400, 404, 409, 429)."""
 
@@ -39,6 +40,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+from rest_framework.throttling import SimpleRateThrottle
 
 from aipim.api.mixins import StrictQueryParamsMixin, uuid_or_404
 from aipim.core.middleware import client_ip
@@ -53,6 +55,7 @@ from associations.services.booking import BookingError
 # the event or of the booking (409), and the rate limit (429).
 BAD_REQUEST_CODES = frozenset({"too_many_seats", "no_contact"})
 RATE_LIMITED = "rate_limited"
+DEFAULT_API_RATE = "300/minute"
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -331,11 +334,28 @@ def _error(code: str, detail: Any, http_status: int, **extra: Any) -> Response:
     return Response({"code": code, "detail": str(detail), **extra}, status=http_status)
 
 
+class PublicReadThrottle(SimpleRateThrottle):
+    """Reads (and cancellations) of the public API per address: ASSOCIATIONS_API_RATE, e.g.
+    "300/minute". A booking (POST) is limited by the booking service's own rate limit instead, the
+    same for the form and the API."""
+
+    scope = "associations-public"
+
+    def get_rate(self) -> str:
+        return str(getattr(settings, "ASSOCIATIONS_API_RATE", DEFAULT_API_RATE))
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if request.method == "POST":
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class PublicAPIMixin:
     """No authentication (no session, no CSRF), open to anyone; errors as {code, detail}."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    throttle_classes = [PublicReadThrottle]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, BookingError):

@@ -201,6 +201,18 @@ def test_rate_limit_per_address_and_per_contact(api, settings, workshop, make_se
     assert Booking.objects.count() == 2
 
 
+def test_reads_are_throttled_per_address_but_bookings_are_not_counted_there(api, settings, workshop_session):
+    settings.ASSOCIATIONS_API_RATE = "2/minute"
+    assert post(api, payload(workshop_session, email="a@example.org", seats=1)).status_code == 201
+    assert post(api, payload(workshop_session, email="b@example.org", seats=1)).status_code == 201
+    assert api.get("/api/v1/events/").status_code == 200
+    assert api.get("/api/v1/sessions/").status_code == 200
+    throttled = api.get("/api/v1/events/")
+    assert throttled.status_code == 429
+    assert throttled.json()["code"] == "throttled" and throttled.headers["Retry-After"]
+    assert post(api, payload(workshop_session, email="c@example.org", seats=1)).status_code == 201
+
+
 def test_no_csrf_token_or_session_needed_even_for_a_logged_in_browser(workshop_session):
     client = Client(enforce_csrf_checks=True)
     client.force_login(UserFactory())

@@ -11,15 +11,15 @@ address, emails dropped) and persistent database connections as in production. T
    each with their own email. Exactly 50 must be confirmed and 450 on the waiting list (counted in
    the database and in the answers), and no answer may be a server error (5xx) or missing.
 2. A fixed number of clients on kept-alive connections request the event page, then the bare view,
-   for a fixed time each, in alternating rounds; the median requests per second of each and their
-   ratio (target >= 0.5). The home page (the portal's layout, no query) is measured alongside, for
-   what the layout alone costs.
+   for a fixed time each, in alternating rounds; the median requests per second of each, and the
+   median of the rounds' ratios page / floor (target >= 0.5). The home page (the portal's layout,
+   no query) is measured alongside, for what the layout alone costs.
 
 The last line is one JSON object: confirmed, waiting, server_errors, throughput_ratio, the rps
 figures, workers, requests.
 
     .venv/bin/python bench/booking.py [--requests 500] [--seats 50] [--workers 4] [--threads 4]
-                                      [--clients 16] [--seconds 4] [--rounds 3]
+                                      [--clients 16] [--seconds 2] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -155,8 +155,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-booking-gunicorn-{os.getpid()}.log"
@@ -239,12 +239,15 @@ def main() -> None:
             page = statistics.median(page_rps)
             bare = statistics.median(bare_rps)
             home = statistics.median(home_rps)
-            ratio = page / bare if bare else 0.0
+            # Each round measures the page and the floor one after the other: the median of the rounds'
+            # ratios is what the machine's other work disturbs least.
+            ratio = statistics.median(p / b for p, b in zip(page_rps, bare_rps, strict=True) if b)
             print(
                 f"event page {page:.0f} rps {[round(r) for r in page_rps]}, bare view {bare:.0f} rps"
                 f" {[round(r) for r in bare_rps]}, for reference the home page (the layout, no query) {home:.0f} rps"
-                f" ({args.clients} clients, {args.seconds:g} s x {args.rounds} rounds);"
-                f" ratio {ratio:.2f}" + (f"; non-200 answers {other_statuses}" if other_statuses else ""),
+                f" ({args.clients} clients, {args.seconds:g} s x {args.rounds} rounds); ratio {ratio:.2f} (median of the"
+                f" rounds' ratios; of the medians {page / bare if bare else 0.0:.2f})"
+                + (f"; non-200 answers {other_statuses}" if other_statuses else ""),
                 flush=True,
             )
         finally:
@@ -254,6 +257,12 @@ def main() -> None:
         else:
             log_path.unlink(missing_ok=True)
 
+    bookings_ok = (
+        confirmed == args.seats
+        and waiting == args.requests - args.seats
+        and outcome.server_errors == 0
+        and outcome.failed == 0
+    )
     result = {
         "confirmed": confirmed,
         "waiting": waiting,
@@ -270,11 +279,9 @@ def main() -> None:
         "seats": args.seats,
         "statuses": {str(status): n for status, n in sorted(outcome.statuses.items())},
         "booking_burst_s": round(burst_s, 2),
-        "ok": confirmed == args.seats
-        and waiting == args.requests - args.seats
-        and outcome.server_errors == 0
-        and outcome.failed == 0
-        and ratio >= 0.5,
+        "bookings_ok": bookings_ok,
+        "throughput_ok": ratio >= 0.5,
+        "ok": bookings_ok and ratio >= 0.5,
         "total_s": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(result), flush=True)

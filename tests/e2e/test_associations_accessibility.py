@@ -132,7 +132,7 @@ def test_public_event_pages_pass_axe(new_page, browser_problems, programme, lang
     form = page.locator("main form[method=post]").filter(has=page.locator('input[name="name"]'))
     form.locator('input[name="name"]').fill("Samira Haddad")
     form.locator('button[type="submit"]').click()
-    page.wait_for_load_state()
+    page.locator("#error-summary").wait_for()
     assert page.locator("#error-summary li").count() >= 2
     assert form.locator('input[name="consent"][aria-invalid="true"]').count() == 1
     problems += look(page, "booking-form-errors", language, width)

@@ -61,7 +61,7 @@ def test_visitor_books_in_arabic_cancels_and_the_waiting_person_is_offered_the_s
     page.goto(reverse("events:list"))
     assert page.locator("main article").count() == 2
     page.locator('form.portal-lang-form button[value="ar"]').click()
-    page.wait_for_load_state()
+    page.locator('html[lang="ar"]').wait_for(state="attached")
     assert page.locator("html").get_attribute("lang") == "ar"
     assert page.locator("html").get_attribute("dir") == "rtl"
 
@@ -90,7 +90,7 @@ def test_visitor_books_in_arabic_cancels_and_the_waiting_person_is_offered_the_s
     assert form.locator('input[name="consent"]').is_checked()
     mail.outbox.clear()
     form.locator('button[type="submit"]').click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"\?booked=1$"))
 
     booking = Booking.objects.get(email="samira.haddad@example.org")
     assert (booking.status, booking.seats, booking.session_id, booking.language) == (
@@ -163,7 +163,7 @@ def test_visitor_books_in_arabic_cancels_and_the_waiting_person_is_offered_the_s
     yonas_page = new_page(language="it", width=PHONE)
     assert yonas_page.goto(accept_path).status == 200
     yonas_page.locator('main form[method=post] button[type="submit"]').first.click()
-    yonas_page.wait_for_load_state()
+    yonas_page.wait_for_url(live_server.url + reverse("events:booking", args=[resolve(accept_path).kwargs["token"]]))
     yonas.refresh_from_db()
     assert yonas.status == BookingStatus.CONFIRMED and yonas.seats == 2
 

@@ -347,7 +347,8 @@ class PublicReadThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.method == "POST":
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # The same address as the booking limit and the audit trail see.
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
 
 
 class PublicAPIMixin:

@@ -2,8 +2,11 @@
 early-warning recomputation for those students, in a throw-away database.
 
 The import is timed through the service (`schools.services.imports.run_import`: read the file,
-check every row, COPY into a staging table and one INSERT ... ON CONFLICT), from an empty table
-each round, without the risk recomputation that follows it in production (timed on its own). The
+COPY it into a temporary table, check and convert every row there, write the records, commit with
+the records table's foreign keys checked), from an empty table each round, without the risk
+recomputation that follows it in production (timed on its own). Its phases are reported too:
+`check` (file to checked records), `write` (records into the records table), `commit` (the rest,
+mostly the deferred foreign-key checks of every row written). The
 floor is PostgreSQL `COPY` of the same file into a bare table (no index, no constraint; the date
 typed, the rest as text), measured in the same run. Then `recompute_students(school_id=...)` for
 the 20,000 students (S3's service). Also reported: the same file imported a second time (nothing
@@ -169,6 +172,20 @@ def main() -> None:
         assert preview.errors == 0 and preview.new == args.rows, preview
         print(f"preview: {preview_s:.3f} s {preview}", flush=True)
         imports._recompute_risk = lambda ids: None  # timed on its own below
+        phases: dict[str, list[float]] = {"check": [], "write": []}
+
+        def timing(name, function):
+            def timed_call(*args, **kwargs):
+                begin = time.perf_counter()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    phases[name].append(time.perf_counter() - begin)
+
+            return timed_call
+
+        imports.check_file = timing("check", imports.check_file)
+        imports._write = timing("write", imports._write)
 
         def fresh_import() -> int:
             with connection.cursor() as cursor:
@@ -188,9 +205,13 @@ def main() -> None:
             done = imports.run_import(import_id=import_id)
             samples.append(time.perf_counter() - begin)
             assert done.status == RegisterImport.Status.DONE and done.rows_created == args.rows, done.failure
+        phases["commit"] = [
+            total - check - write for total, check, write in zip(samples, phases["check"], phases["write"], strict=True)
+        ]
+        phase_s = {name: round(sorted(values)[len(values) // 2], 3) for name, values in phases.items()}
         samples.sort()
         import_s = samples[len(samples) // 2]
-        print(f"import: {import_s:.3f} s (rounds {[round(s, 3) for s in samples]})", flush=True)
+        print(f"import: {import_s:.3f} s (rounds {[round(s, 3) for s in samples]}), phases {phase_s}", flush=True)
 
         # A second floor, for what this schema costs whoever writes it: the validated records COPYed
         # straight into the records table (its indexes, its foreign keys checked at commit).
@@ -259,6 +280,7 @@ def main() -> None:
                     "ratio": round(import_s / copy_s, 2),
                     "records_copy_seconds": round(records_copy_s, 3),
                     "ratio_vs_copy_into_records": round(import_s / records_copy_s, 2),
+                    "phases_seconds": phase_s,
                     "rows_per_s": round(args.rows / import_s),
                     "preview_seconds": round(preview_s, 3),
                     "reimport_seconds": round(reimport_s, 3),

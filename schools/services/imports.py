@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 LARGE_IMPORT_ROWS = 5_000
 PROGRESS_EVERY = 2_000
 SAMPLE_ROWS = 20
+# Imports of one school write one at a time (pg_advisory_xact_lock(IMPORT_LOCK, school id)).
+IMPORT_LOCK = 0x5C4_0_1A7
 Status = RegisterImport.Status
 
 
@@ -377,7 +379,9 @@ def run_import(*, import_id: int) -> RegisterImport:
                 locked = RegisterImport.objects.select_for_update().get(pk=import_id)
                 if locked.status == Status.DONE:  # another worker finished it meanwhile
                     return locked
-                created, updated, touched = _write(locked.kind, checked, source_id=import_id)
+                created, updated, touched = _write(
+                    locked.kind, checked, school_id=locked.school_id, source_id=import_id
+                )
                 locked.status = Status.DONE
                 locked.rows_total = checked.rows_total
                 locked.rows_done = checked.rows_total
@@ -558,37 +562,50 @@ def _compare(kind: str, checked: Checked) -> tuple[int, int]:
     return new, changed
 
 
-def _write(kind: str, checked: Checked, *, source_id: int) -> tuple[int, int, set[int]]:
-    """Upsert the records in STAGE: (created, updated, ids of the students whose records were
-    written). Unchanged records are not touched (their source stays the import that wrote them)."""
+def _write(kind: str, checked: Checked, *, school_id: int, source_id: int) -> tuple[int, int, set[int]]:
+    """Write the records in STAGE: (created, updated, ids of the students whose records were
+    written). Unchanged records are not touched (their source stays the import that wrote them).
+
+    Imports of one school take turns (a transaction-level advisory lock), so no other import adds
+    one of these records between the look at what is saved and the write. That allows a plain
+    INSERT rather than INSERT ... ON CONFLICT, whose speculative insertion of each row costs as
+    much as the row itself. When some records are saved already, those with the same values and
+    then the changed ones (after their UPDATE) leave STAGE first, so the INSERT never reads the
+    table it writes (a plan that scans it per row would grow with every row written). Another
+    writer adding one of the records meanwhile (none does today) fails the import whole."""
     if not checked.records:
         return 0, 0, set()
     target = TARGETS[RegisterKind(kind)]
     names = [name for name, _type in target.columns]
-    columns = ", ".join(names)
-    assignments = ", ".join(f"{column} = EXCLUDED.{column}" for column in (*target.updated, "source_id"))
     join = " AND ".join(f"t.{column} = s.{column}" for column in target.key)
-    saved = ", ".join(f"{{table}}.{column}" for column in target.compared)
-    incoming = ", ".join(f"{{other}}.{column}" for column in target.compared)
+    saved = ", ".join(f"t.{column}" for column in target.compared)
+    incoming = ", ".join(f"s.{column}" for column in target.compared)
+    per_student = "SELECT student_id, count(*) FROM written GROUP BY student_id"
+    updated_by: dict[int, int] = {}
     with connection.cursor() as cursor:
-        # Records already saved with the same values are left out before the INSERT: ON CONFLICT
-        # would lock each of them even when its WHERE leaves it alone (a re-import would rewrite
-        # every row's lock). ON CONFLICT stays for rows another import adds meanwhile.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, school_id])
+        cursor.execute(f"SELECT EXISTS (SELECT FROM {STAGE} s JOIN {target.table} t ON {join})")  # noqa: S608
+        if cursor.fetchone()[0]:
+            cursor.execute(
+                f"DELETE FROM {STAGE} s USING {target.table} t"  # noqa: S608 - names from TARGETS, no input
+                f" WHERE {join} AND ({saved}) IS NOT DISTINCT FROM ({incoming})"
+            )
+            cursor.execute(
+                f"WITH changed AS (UPDATE {target.table} t"  # noqa: S608 - names from TARGETS, no input
+                f" SET {', '.join(f'{column} = s.{column}' for column in target.updated)}, source_id = %s"
+                f" FROM {STAGE} s WHERE {join} RETURNING {', '.join(f't.{column}' for column in target.key)}),"
+                f" written AS (DELETE FROM {STAGE} s USING changed t WHERE {join} RETURNING s.student_id)"
+                f" {per_student}",
+                [source_id],
+            )
+            updated_by = dict(cursor.fetchall())
         cursor.execute(
-            f"WITH written AS ("  # noqa: S608 - names from TARGETS, no input
-            f" INSERT INTO {target.table} AS r ({columns}, source_id)"
-            f" SELECT {', '.join(f's.{name}' for name in names)}, %s FROM {STAGE} s"
-            f" LEFT JOIN {target.table} t ON {join}"
-            f" WHERE t.id IS NULL OR ({saved.format(table='t')}) IS DISTINCT FROM ({incoming.format(other='s')})"
-            f" ON CONFLICT ({', '.join(target.key)}) DO UPDATE SET {assignments}"
-            f" WHERE ({saved.format(table='r')}) IS DISTINCT FROM ({incoming.format(other='EXCLUDED')})"
-            f" RETURNING r.student_id, (xmax = 0) AS inserted)"
-            f" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
-            f" coalesce(array_agg(DISTINCT student_id), '{{}}') FROM written",
+            f"WITH written AS (INSERT INTO {target.table} ({', '.join(names)}, source_id)"  # noqa: S608
+            f" SELECT {', '.join(names)}, %s FROM {STAGE} RETURNING student_id) {per_student}",
             [source_id],
         )
-        created, updated, touched = cursor.fetchone()
-    return created, updated, set(touched)
+        created_by = dict(cursor.fetchall())
+    return sum(created_by.values()), sum(updated_by.values()), {*created_by, *updated_by}
 
 
 # --- the preview's sample --------------------------------------------------------------------------

@@ -5,10 +5,12 @@ the municipality filter, small numbers suppressed and no personal data in the re
 from __future__ import annotations
 
 import datetime
+import re
+import subprocess
 
 import pytest
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aipim.reports import rendering
 from aipim.reports.registry import get_builder
@@ -232,3 +234,44 @@ def test_the_form_takes_a_municipality(db, season):
     stored = builder.serialise_parameters(form.cleaned_data)
     assert builder.parse_parameters(stored)["municipality"] == season["matera"]
     assert ("Municipality", "Matera (MT)") in builder.describe_parameters(builder.parse_parameters(stored))
+
+
+def pdf_figures(text: str, label: str) -> list[str]:
+    """The figures printed on the line that starts with `label` in the PDF's text."""
+    for line in text.splitlines():
+        if line.strip().startswith(label):
+            return re.findall(r"<5|\d[\d.,]*", line[line.index(label) + len(label) :])
+    raise AssertionError(f"{label!r} is not in the PDF")
+
+
+def test_the_pdf_prints_the_same_figures(db, season, tmp_path):
+    builder = get_builder("associations-results")
+    params = {"date_from": DATE_FROM, "date_to": DATE_TO, "municipality": None}
+    body = rendering.render_body(builder, builder.build(params, progress=lambda percent: None), params=params)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(rendering.render_pdf(builder, body))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert pdf_figures(text, "Associations that held at least one session") == ["2"]
+    assert pdf_figures(text, "All bookings") == ["15"]
+    assert pdf_figures(text, "Seats available") == ["82"]
+    assert pdf_figures(text, "Seats booked and confirmed") == ["16"]
+    assert pdf_figures(text, "People present") == ["12"]
+    assert pdf_figures(text, "No-shows") == ["<5"]
+    assert pdf_figures(text, "Residents") == ["6", "6"]
+
+
+def test_an_official_requests_it_in_arabic(db, season, official, django_capture_on_commit_callbacks):
+    from aipim.reports.models import ReportRequest
+    from aipim.reports.services import request_report
+
+    builder = get_builder("associations-results")
+    with translation.override("ar"), django_capture_on_commit_callbacks(execute=True):
+        report = request_report(
+            builder=builder,
+            parameters={"date_from": DATE_FROM, "date_to": DATE_TO, "municipality": season["matera"]},
+            by=official,
+        )
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.DONE, report.error
+    assert report.language == "ar" and report.file
+    assert "Amina" not in report.preview_html

@@ -75,10 +75,10 @@ def make_event(db: None) -> Callable[..., Event]:
         fields.setdefault("audiences", [Audience.RESIDENTS, Audience.MIGRANTS])
         fields.setdefault("languages", ["it", "ar"])
         fields.setdefault("status", EventStatus.PUBLISHED)
-        fields.setdefault("kind", EventKind.WORKSHOP)
         if association is None:
             fields.setdefault("partner_name", "Museo Archeologico Nazionale")
             fields.setdefault("kind", EventKind.PARTNER)
+        fields.setdefault("kind", EventKind.WORKSHOP)
         return Event.objects.create(association=association, **fields)
 
     return make

@@ -56,8 +56,8 @@ def test_apps_register_their_builders_at_start_up():
 @pytest.mark.parametrize(
     ("persona", "slugs"),
     [
-        ("official", {"people-reached", "pua-activity", "schools-results"}),
-        ("administrator", {"people-reached", "pua-activity"}),
+        ("official", {"people-reached", "pua-activity", "schools-results", "associations-results"}),
+        ("administrator", {"people-reached", "pua-activity", "associations-results"}),
         ("supervisor_irsina", {"pua-activity"}),
         ("staff_school_matera", {"test-schools-digest"}),
         ("caseworker_irsina", set()),

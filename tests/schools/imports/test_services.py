@@ -339,3 +339,17 @@ def test_risk_is_recomputed_by_the_early_warning_service(
     )
     pupil = Student.objects.get(register_id="A1")
     assert pupil.risk_updated_at is not None
+
+
+def test_imports_of_one_school_write_one_at_a_time(
+    upload, operator_school_potenza, school_potenza, pupils_potenza, risk_calls
+):
+    """The write holds the school's import lock to the end of its transaction (here the test's), so a
+    second import of the school waits for the first instead of meeting its rows half-written."""
+    preview_and_confirm(upload(school_potenza, operator_school_potenza, ROWS), operator_school_potenza)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = %s",
+            [imports.IMPORT_LOCK],
+        )
+        assert cursor.fetchall() == [(school_potenza.pk,)]

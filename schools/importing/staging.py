@@ -110,16 +110,23 @@ def _data_text(data: bytes) -> tuple[Table, str, int] | None:
     body = text[end + 1 :].rstrip("\r\n") if end >= 0 else ""
     if not body:
         return None
-    delimiter = table.delimiter
-    # A quote inside a field that does not start with one: Python keeps it, PostgreSQL would not.
-    if '"' in body and re.search(f'[^"{re.escape(delimiter)}\\n]"[^"{re.escape(delimiter)}\\r\\n]', body):
+    # Quotes only around whole fields ("a;b", "say ""hi"""): Python and PostgreSQL read a stray
+    # quote inside a field differently.
+    if '"' in body and not _well_quoted(body, table.delimiter):
         return None
     if body.count("\n") + 1 > MAX_ROWS:
         return None  # Python says the file is too long
-    width = len(next(iter(_csv_fields(header_line, delimiter)), []))
+    width = len(next(iter(_csv_fields(header_line, table.delimiter)), []))
     if width < len(table.headers):
         return None
     return table, body, width
+
+
+def _well_quoted(body: str, delimiter: str) -> bool:
+    '''Every quote opens or closes a field quoted whole, as RFC 4180 has it ("a;b", "say ""hi""").'''
+    d = re.escape(delimiter)
+    quoted = re.compile(f'(?:(?<=[{d}\\n])|^)"[^"]*(?:""[^"]*)*"(?=[{d}\\r\\n]|$)')
+    return '"' not in quoted.sub("", body)
 
 
 def _csv_fields(line: str, delimiter: str) -> list[list[str]]:

@@ -61,6 +61,9 @@ def temp_tables() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
+ROWS = [["Uno", "A1", "03/02/2026", "A", "sì"], ["Due", "A2", "03/02/2026", "R", ""]]
+
+
 def test_a_clean_attendance_file_is_staged_as_python_reads_it():
     rows = [HEADER, ["Uno", "A1", "03/02/2026", "A", "sì"], ["Due", " A2 ", "2026-02-03", "2", ""],
             ["Tre", "A3", "4.2.26", "R", "no"], ["Uno", "A1", "04/02/2026", "1,5", "x"]]  # fmt: skip
@@ -107,6 +110,8 @@ def test_quoted_fields_that_python_and_postgresql_read_alike():
         '"Bianchi ""Gigi""";"A2";"03/02/2026";"R";""\r\n'
     ).encode()
     assert_same("attendance", data, ATTENDANCE)
+    every_field_quoted = "\r\n".join(";".join(f'"{cell}"' for cell in row) for row in [HEADER, *ROWS]).encode()
+    assert_same("attendance", every_field_quoted, ATTENDANCE)
 
 
 def test_results_with_grades_written_the_italian_way():
@@ -133,6 +138,8 @@ def test_errors_beyond_the_kept_ones_are_counted_alike():
         pytest.param(b"Codice alunno;Data;Assenza\r\nA1;03/02/2026\r\n", id="a row narrower than the header"),
         pytest.param(b"Codice alunno;Data;Assenza\r\nA1;03/02/2026;A\r\n\r\nA2;03/02/2026;A\r\n", id="a blank line"),
         pytest.param(b'Codice alunno;Data;Assenza\r\nA1 "x";03/02/2026;A\r\n', id="a quote inside a field"),
+        pytest.param(b'Codice alunno;Data;Assenza\r\nA1"";03/02/2026;A\r\n', id="a quote pair ending a field"),
+        pytest.param(b'Codice alunno;Data;Assenza\r\n"A1"x;03/02/2026;A\r\n', id="text after a closing quote"),
         pytest.param(b'Codice alunno;Data;Assenza\r\n"A1\r\nA2";03/02/2026;A\r\n', id="a line break in a field"),
         pytest.param(b"Codice alunno;Data;Assenza\rA1;03/02/2026;A\r", id="old Mac line ends"),
         pytest.param(xlsx_bytes([["Codice alunno", "Data", "Assenza"], ["A1", "03/02/2026", "A"]]), id="xlsx"),

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -334,7 +335,7 @@ class MessageResendView(RoleRequiredMixin, View):
             message_service.resend(message, by=request.user)
             messages.success(request, _("The message will be sent again."))
         back = request.POST.get("next", "")
-        if back.startswith("/") and not back.startswith("//"):
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             return redirect(back)
         return redirect("associations:failed_messages")
 

@@ -311,3 +311,16 @@ def test_dashboard_of_another_manager_shows_nothing_of_ponti(
     page = client_for(manager_other).get(reverse("associations:home")).content.decode()
     assert workshop.title_en not in page
     assert 'id="failed-messages"' not in page
+
+
+def test_dashboard_runs_a_fixed_number_of_queries(
+    client_for, manager_association, workshop, make_session, make_booking, django_assert_max_num_queries
+):
+    client = client_for(manager_association)
+    make_booking(make_session(workshop))
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("associations:home"))
+    for days in range(8, 14):
+        make_booking(make_session(workshop, starts_at=timezone.now() + datetime.timedelta(days=days)))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("associations:home"))

@@ -4,13 +4,19 @@ the public catalogue of events (what anyone may see, no personal data)."""
 from __future__ import annotations
 
 import datetime
+import uuid
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from aipim.core.models import Municipality
+from aipim.core.models import Municipality, Organisation
 from associations.models import (
     ACTIVE_STATUSES,
     Association,
@@ -197,3 +203,68 @@ def public_event(slug: str) -> Event:
 
 def public_networks() -> QuerySet[Network]:
     return Network.objects.public().select_related("lead__organisation", "service__organisation").order_by("name")
+
+
+# --- Kept public pages ----------------------------------------------------------------------------
+
+# A token that changes whenever something a public event page shows is saved: the kept pages
+# (views.public.EventDetailView) check themselves against the database once it changed.
+PUBLIC_PAGES_VERSION = "events:pages:version"
+
+
+def public_pages_changed(**_kwargs: Any) -> None:
+    cache.set(PUBLIC_PAGES_VERSION, uuid.uuid4().hex, None)
+
+
+for _model in (Event, Session, Booking, Association, Organisation):
+    post_save.connect(public_pages_changed, sender=_model, dispatch_uid=f"events-pages-{_model.__name__}")
+    post_delete.connect(public_pages_changed, sender=_model, dispatch_uid=f"events-pages-del-{_model.__name__}")
+
+
+# The state an event's public page shows, as one digest: the event, its organiser, its sessions,
+# the seats held and asked for on each, and which sessions have started or ended. It runs on every
+# anonymous view of the page, to decide whether the page rendered before is still true, so it is one
+# round trip with no ORM compilation, prepared once per database connection (planning it cost three
+# times as much as running it).
+_EVENT_PAGE_STATE = "associations_event_page_state"
+_EVENT_PAGE_STATE_SQL = """
+SELECT md5(concat_ws('|', e::text, a::text, o::text,
+    (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM {session} s WHERE s.event_id = e.id),
+    (SELECT count(*) FILTER (WHERE s.starts_at <= $2) || ':' || count(*) FILTER (WHERE s.ends_at < $2)
+       FROM {session} s WHERE s.event_id = e.id),
+    (SELECT string_agg(t.seats, ',' ORDER BY t.seats) FROM (
+        SELECT concat_ws(':', b.session_id, b.status, sum(b.seats), sum(b.seats_offered)) AS seats
+          FROM {booking} b WHERE b.event_id = e.id AND b.status = ANY($3)
+         GROUP BY b.session_id, b.status) t)))
+  FROM {event} e
+  LEFT JOIN {association} a ON a.organisation_id = e.association_id
+  LEFT JOIN {organisation} o ON o.id = a.organisation_id
+ WHERE e.slug = $1 AND e.status = ANY($4)
+   AND (e.association_id IS NULL OR (a.is_public AND o.is_active))
+"""
+# Raw connections on which the statement is prepared (a prepared statement lives as long as its
+# connection, whatever the transactions do).
+_prepared: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def event_page_state(slug: str, *, now: datetime.datetime | None = None) -> str | None:
+    """A digest of everything the public page of event `slug` shows (None when no public event has
+    that slug): equal digests, equal pages (in one language, for one address)."""
+    with connection.cursor() as cursor:
+        raw = connection.connection
+        if raw not in _prepared:
+            sql = _EVENT_PAGE_STATE_SQL.format(
+                event=Event._meta.db_table,
+                session=Session._meta.db_table,
+                booking=Booking._meta.db_table,
+                association=Association._meta.db_table,
+                organisation=Organisation._meta.db_table,
+            )
+            cursor.execute(f"PREPARE {_EVENT_PAGE_STATE}(text, timestamptz, text[], text[]) AS {sql}")
+            _prepared.add(raw)
+        cursor.execute(
+            f"EXECUTE {_EVENT_PAGE_STATE}(%s, %s, %s, %s)",
+            [slug, now or timezone.now(), list(ACTIVE_STATUSES), [EventStatus.PUBLISHED, EventStatus.CANCELLED]],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

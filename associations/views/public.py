@@ -5,13 +5,19 @@ texts in the visitor's language (Italian when a text has no translation), few qu
 from __future__ import annotations
 
 import datetime
+import hashlib
+import time
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import path
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -31,6 +37,10 @@ from associations.models import (
 )
 
 PAGE_SIZE = 12
+PAGE_CACHE_SECONDS = 600
+# How long a kept event page is served without checking it against the database (see EventDetailView).
+PAGE_RECHECK_SECONDS = getattr(settings, "ASSOCIATIONS_EVENT_PAGE_RECHECK_SECONDS", 5)
+CSRF_PLACEHOLDER = "csrf-token-of-the-visitor"
 # Past sessions stay in the feeds for a while, so calendars that synced them do not lose them at once.
 FEED_PAST = datetime.timedelta(days=30)
 
@@ -64,10 +74,65 @@ class EventListView(ListView):
         return context
 
 
+def _stateless(request: HttpRequest) -> bool:
+    """A visitor without a session or pending messages: the page they get depends only on its
+    address and language, so it can be served again to the next such visitor."""
+    return not (
+        request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        or request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", "messages"))
+    )
+
+
 class EventDetailView(TemplateView):
-    """One event in the visitor's language: three queries (event with organiser, sessions, seats)."""
+    """One event in the visitor's language: three queries (event with organiser, sessions, seats).
+
+    It is the most visited page of the portal, and its layout costs more than its data, so for
+    visitors without a session (the page then holds nothing personal) the rendered page is kept in
+    the cache and served again while it is still true:
+    - any save of an event, session, booking, association or organisation (`selectors`'s signal
+      receivers) makes every kept page check itself against the database before it is served again;
+    - a page is also checked every RECHECK seconds, for writes that send no signal (queryset
+      updates, another process with its own local-memory cache), and when one of its sessions
+      starts or ends;
+    - the check is one query (`selectors.event_page_state`, a digest of everything the page shows):
+      same digest, the kept page is served; else the page is drawn again.
+    The layout's CSRF token is the visitor's own, put in at each answer."""
 
     template_name = "associations/public/event_detail.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _stateless(request):
+            return super().get(request, *args, **kwargs)
+        path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
+        key = f"events:page:{translation.get_language()}:{path}"
+        found = cache.get_many([key, selectors.PUBLIC_PAGES_VERSION])
+        page: dict[str, Any] | None = found.get(key)
+        version = found.get(selectors.PUBLIC_PAGES_VERSION)
+        now = time.time()
+        if (
+            page is None
+            or page["version"] != version
+            or now - page["checked"] >= PAGE_RECHECK_SECONDS
+            or (page["next_change"] is not None and now >= page["next_change"])
+        ):
+            page = self._checked_page(request, key, page, version, now, **kwargs)
+        return HttpResponse(page["html"].replace(CSRF_PLACEHOLDER, get_token(request)))
+
+    def _checked_page(
+        self, request: HttpRequest, key: str, page: dict[str, Any] | None, version: Any, now: float, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The kept page when the database still says what it says, else the page drawn again; kept."""
+        state = selectors.event_page_state(kwargs["slug"])
+        if state is None:
+            cache.delete(key)
+            raise Http404(_("No such event."))
+        if page is None or page["state"] != state:
+            context = self.get_context_data(csrf_token=CSRF_PLACEHOLDER, **kwargs)
+            html = render_to_string(self.template_name, context, request)
+            page = {"html": html, "state": state, "next_change": context["next_change"]}
+        page.update(version=version, checked=now)
+        cache.set(key, page, PAGE_CACHE_SECONDS)
+        return page
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -98,7 +163,9 @@ class EventDetailView(TemplateView):
             and event.booking_mode == BookingMode.SERIES
             and any(s.status == Session.Status.SCHEDULED and s.starts_at > now for s in sessions)
         )
+        boundaries = [t for s in sessions for t in (s.starts_at, s.ends_at) if t > now]
         context.update(
+            next_change=min(boundaries).timestamp() if boundaries else None,
             event=_labelled(event),
             sessions=rows,
             has_upcoming=bool(upcoming),

@@ -6,8 +6,13 @@ from __future__ import annotations
 import datetime
 import itertools
 import re
+import time
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +29,7 @@ from associations.models import (
     NetworkSpecialty,
     Session,
 )
+from associations.views import public
 from associations.views.public import EventListView
 from tests.factories import ServiceFactory, municipality
 
@@ -31,6 +37,11 @@ from tests.factories import ServiceFactory, municipality
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"  # the assertions read English source strings
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_pages():
+    cache.clear()  # pages kept by earlier tests would change the number of queries
 
 
 def _titles(response) -> list[str]:
@@ -235,11 +246,102 @@ def test_event_page_falls_back_to_italian_without_a_translation(client, ponti, m
     assert "Giochi insieme" in html
 
 
-def test_event_page_takes_three_queries(client, series, make_booking, django_assert_max_num_queries):
+def test_event_page_takes_three_queries_for_a_visitor_with_a_session(
+    client_for, manager_association, series, make_booking
+):
+    client = client_for(manager_association)
     make_booking(series, seats=1)
-    with django_assert_max_num_queries(3):  # the event with its organiser, its sessions, their seats
+    with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("events:event", args=[series.slug]))
     assert response.status_code == 200
+    assert "Log out" in response.content.decode()
+    # the event with its organiser, its sessions, their seats (the others: the session and the user)
+    assert len([q for q in queries.captured_queries if "associations_" in q["sql"]]) == 3
+
+
+# --- the kept event page ----------------------------------------------------------------------------
+
+
+def test_a_visitor_without_a_session_gets_the_kept_page_without_queries(
+    client, series, make_booking, django_assert_num_queries, monkeypatch
+):
+    url = reverse("events:event", args=[series.slug])
+    with django_assert_num_queries(4):  # its state, then the event, its sessions, their seats
+        first = client.get(url).content.decode()
+    client.cookies.clear()
+    with django_assert_num_queries(0):
+        again = client.get(url).content.decode()
+    assert _without_csrf(again) == _without_csrf(first)
+    monkeypatch.setattr(public, "PAGE_RECHECK_SECONDS", 0)
+    with django_assert_num_queries(1):  # its state only: nothing changed
+        checked = client.get(url).content.decode()
+    assert _without_csrf(checked) == _without_csrf(first)
+
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_a_booking_shows_at_once_on_the_kept_page(client, workshop_session, make_booking):
+    url = reverse("events:event", args=["cucina-siriana"])
+    assert "10 seats left" in client.get(url).content.decode()
+    make_booking(workshop_session, seats=3)
+    assert "7 seats left" in client.get(url).content.decode()
+
+
+def test_a_change_that_sends_no_signal_shows_after_the_recheck(client, workshop_session, monkeypatch):
+    url = reverse("events:event", args=["cucina-siriana"])
+    assert "10 seats left" in client.get(url).content.decode()
+    Session.objects.filter(pk=workshop_session.pk).update(capacity=12)
+    monkeypatch.setattr(public, "PAGE_RECHECK_SECONDS", 0)
+    assert "12 seats left" in client.get(url).content.decode()
+
+
+def test_the_kept_page_is_drawn_again_when_a_session_starts(client, workshop, make_session):
+    session = make_session(workshop, starts_at=timezone.now() + datetime.timedelta(seconds=1.5))
+    url = reverse("events:event", args=[workshop.slug])
+    assert f"?session={session.public_id}" in client.get(url).content.decode()
+    time.sleep(max((session.starts_at - timezone.now()).total_seconds(), 0) + 0.1)
+    assert f"?session={session.public_id}" not in client.get(url).content.decode()  # booking closed
+
+
+def test_a_hidden_event_is_not_served_from_the_kept_page(client, workshop_session):
+    url = reverse("events:event", args=["cucina-siriana"])
+    assert client.get(url).status_code == 200
+    event = workshop_session.event
+    event.status = EventStatus.DRAFT
+    event.save()
+    assert client.get(url).status_code == 404
+
+
+def test_the_kept_page_is_kept_per_language(client, workshop_session):
+    url = reverse("events:event", args=["cucina-siriana"])
+    assert "<h1>Syrian cooking for everyone</h1>" in client.get(url).content.decode()
+    client.cookies["django_language"] = "ar"
+    assert "<h1>المطبخ السوري للجميع</h1>" in client.get(url).content.decode()
+
+
+def test_each_visitor_gets_their_own_csrf_token_on_the_kept_page(workshop_session):
+    url = reverse("events:event", args=["cucina-siriana"])
+    for _visitor in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        html = visitor.get(url).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token is not None
+        switched = visitor.post(
+            reverse("set_language"), {"csrfmiddlewaretoken": token.group(1), "language": "fr", "next": url}
+        )
+        assert switched.status_code == 302
+
+
+def test_logged_in_users_never_get_the_kept_page_nor_leave_theirs(
+    client, client_for, manager_association, workshop_session
+):
+    url = reverse("events:event", args=["cucina-siriana"])
+    assert "Log out" not in client.get(url).content.decode()
+    assert "Log out" in client_for(manager_association).get(url).content.decode()
+    client.cookies.clear()
+    assert "Log out" not in client.get(url).content.decode()
 
 
 # --- associations and networks --------------------------------------------------------------------

@@ -150,3 +150,45 @@ def test_catalogue_choices_offer_only_what_is_on(ponti, workshop_session, make_e
     make_session(draft, municipality=municipality("Matera"))
     assert selectors.catalogue_languages() == ["ar", "it"]
     assert [m.name for m in selectors.catalogue_municipalities()] == ["Potenza"]
+
+
+# --- the state of an event's page ------------------------------------------------------------------
+
+
+def test_event_page_state_changes_with_what_the_page_shows(workshop_session, make_booking):
+    state = selectors.event_page_state("cucina-siriana")
+    assert state is not None
+    assert selectors.event_page_state("cucina-siriana") == state  # nothing changed
+    make_booking(workshop_session, seats=2)
+    booked = selectors.event_page_state("cucina-siriana")
+    assert booked != state
+    Session.objects.filter(pk=workshop_session.pk).update(venue="Biblioteca")
+    moved = selectors.event_page_state("cucina-siriana")
+    assert moved != booked
+    organisation = workshop_session.event.association.organisation
+    organisation.phone = "+39 0971 222222"
+    organisation.save()
+    assert selectors.event_page_state("cucina-siriana") != moved
+
+
+def test_event_page_state_changes_when_a_session_starts_and_ends(workshop_session):
+    before = selectors.event_page_state(
+        "cucina-siriana", now=workshop_session.starts_at - datetime.timedelta(minutes=1)
+    )
+    during = selectors.event_page_state(
+        "cucina-siriana", now=workshop_session.starts_at + datetime.timedelta(minutes=1)
+    )
+    after = selectors.event_page_state("cucina-siriana", now=workshop_session.ends_at + datetime.timedelta(minutes=1))
+    assert len({before, during, after}) == 3
+
+
+def test_event_page_state_is_none_for_what_the_public_cannot_see(ponti, other_association, make_event):
+    draft = make_event(ponti, status=EventStatus.DRAFT)
+    private = make_event(other_association)
+    other_association.is_public = False
+    other_association.save()
+    partner = make_event(None)
+    assert selectors.event_page_state(draft.slug) is None
+    assert selectors.event_page_state(private.slug) is None
+    assert selectors.event_page_state("no-such-event") is None
+    assert selectors.event_page_state(partner.slug) is not None

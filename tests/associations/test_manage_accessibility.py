@@ -5,6 +5,8 @@ Browser tests: they run with Debian's chromium (AIPIM_REQUIRE_E2E=1 makes its ab
 from __future__ import annotations
 
 import datetime
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 __all__ = ["browser_problems", "browser_type_launch_args", "new_page"]
 
 PHONE = 390
+SHOTS = Path(os.environ.get("AIPIM_SHOTS_DIR", "/tmp/shots"))
 
 
 @pytest.fixture
@@ -70,6 +73,8 @@ def test_managers_pages_pass_axe(new_page, at_work, manager_association, languag
         if shown:
             assert page.locator("main").get_by_text(shown).count() > 0, f"{name}: no data shown"
         assert axe_violations(page) == [], f"{name} ({language})"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / f"manage-{name.replace(' ', '-')}-{language}.png", full_page=True)
 
 
 def test_check_in_on_a_phone(new_page, at_work, manager_association):
@@ -82,6 +87,8 @@ def test_check_in_on_a_phone(new_page, at_work, manager_association):
     box = button.bounding_box()
     assert box is not None and box["height"] >= 44  # a big enough target for a thumb
     button.click()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "manage-check-in-phone.png", full_page=True)
     assert page.get_by_text("present", exact=True).count() > 0
     assert CheckIn.objects.filter(booking__name="Amina Diallo").exists()
     assert axe_violations(page) == []

@@ -342,9 +342,13 @@ def _repeats(cursor: Any, kind: str) -> tuple[set[int], dict[int, int]]:
     those with other values, which are errors)."""
     key = ", ".join(KEY_COLUMNS[kind])
     columns = ", ".join(RECORD_COLUMNS[kind])
+    cursor.execute(f"SELECT {key} FROM {STAGE} GROUP BY {key} HAVING count(*) > 1")  # noqa: S608
+    keys = cursor.fetchall()
+    if not keys:
+        return set(), {}
     cursor.execute(
-        f"SELECT n, {columns} FROM {STAGE} WHERE ({key}) IN"  # noqa: S608
-        f" (SELECT {key} FROM {STAGE} GROUP BY {key} HAVING count(*) > 1) ORDER BY n"
+        f"SELECT n, {columns} FROM {STAGE} WHERE ({key}) IN %s ORDER BY n",  # noqa: S608
+        [tuple(keys)],
     )
     first: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     key_positions = [RECORD_COLUMNS[kind].index(column) for column in KEY_COLUMNS[kind]]

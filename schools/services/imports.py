@@ -599,13 +599,16 @@ def _write(kind: str, checked: Checked, *, school_id: int, source_id: int) -> tu
                 [source_id],
             )
             updated_by = dict(cursor.fetchall())
+        # What is left in STAGE is new: written without RETURNING (a tuple store of every row).
         cursor.execute(
-            f"WITH written AS (INSERT INTO {target.table} ({', '.join(names)}, source_id)"  # noqa: S608
-            f" SELECT {', '.join(names)}, %s FROM {STAGE} RETURNING student_id) {per_student}",
+            f"INSERT INTO {target.table} ({', '.join(names)}, source_id)"  # noqa: S608
+            f" SELECT {', '.join(names)}, %s FROM {STAGE}",
             [source_id],
         )
-        created_by = dict(cursor.fetchall())
-    return sum(created_by.values()), sum(updated_by.values()), {*created_by, *updated_by}
+        created = cursor.rowcount
+        cursor.execute(f"SELECT DISTINCT student_id FROM {STAGE}")  # noqa: S608
+        touched = {student_id for (student_id,) in cursor.fetchall()}
+    return created, sum(updated_by.values()), touched | set(updated_by)
 
 
 # --- the preview's sample --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ the public catalogue of events (what anyone may see, no personal data)."""
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 import weakref
 from collections.abc import Iterable
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -205,6 +206,8 @@ def public_networks() -> QuerySet[Network]:
     return Network.objects.public().select_related("lead__organisation", "service__organisation").order_by("name")
 
 
+logger = logging.getLogger(__name__)
+
 # --- Kept public pages ----------------------------------------------------------------------------
 
 # A token that changes whenever something a public event page shows is saved: the kept pages
@@ -212,8 +215,18 @@ def public_networks() -> QuerySet[Network]:
 PUBLIC_PAGES_VERSION = "events:pages:version"
 
 
+def _new_pages_version() -> None:
+    try:
+        cache.set(PUBLIC_PAGES_VERSION, uuid.uuid4().hex, None)
+    except Exception:  # a cache that is down must not undo a booking; the pages recheck by themselves
+        logger.warning("events: the public pages' version could not be changed in the cache", exc_info=True)
+
+
 def public_pages_changed(**_kwargs: Any) -> None:
-    cache.set(PUBLIC_PAGES_VERSION, uuid.uuid4().hex, None)
+    """Signal receiver: kept pages check themselves again, now (for this transaction's own reads)
+    and once the change is committed (for a page checked meanwhile against the data before it)."""
+    _new_pages_version()
+    transaction.on_commit(_new_pages_version)
 
 
 for _model in (Event, Session, Booking, Association, Organisation):

@@ -5,7 +5,7 @@ texts in the visitor's language (Italian when a text has no translation), few qu
 from __future__ import annotations
 
 import datetime
-import hashlib
+import logging
 import time
 from typing import Any
 
@@ -35,6 +35,8 @@ from associations.models import (
     NetworkMembership,
     Session,
 )
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 12
 PAGE_CACHE_SECONDS = 600
@@ -101,11 +103,15 @@ class EventDetailView(TemplateView):
     template_name = "associations/public/event_detail.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _stateless(request):
+        # Only the page's own address: another query string would make another kept page.
+        if request.GET or not _stateless(request):
             return super().get(request, *args, **kwargs)
-        path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-        key = f"events:page:{translation.get_language()}:{path}"
-        found = cache.get_many([key, selectors.PUBLIC_PAGES_VERSION])
+        key = f"events:page:{translation.get_language()}:{kwargs['slug']}"
+        try:
+            found = cache.get_many([key, selectors.PUBLIC_PAGES_VERSION])
+        except Exception:  # the cache is down: the page is drawn as for anyone else
+            logger.warning("events: the kept event pages cannot be read", exc_info=True)
+            return super().get(request, *args, **kwargs)
         page: dict[str, Any] | None = found.get(key)
         version = found.get(selectors.PUBLIC_PAGES_VERSION)
         now = time.time()
@@ -131,7 +137,10 @@ class EventDetailView(TemplateView):
             html = render_to_string(self.template_name, context, request)
             page = {"html": html, "state": state, "next_change": context["next_change"]}
         page.update(version=version, checked=now)
-        cache.set(key, page, PAGE_CACHE_SECONDS)
+        try:
+            cache.set(key, page, PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("events: the event page cannot be kept", exc_info=True)
         return page
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

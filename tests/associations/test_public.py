@@ -282,6 +282,25 @@ def _without_csrf(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
+def test_an_address_with_a_query_string_is_drawn_not_kept(client, workshop_session, django_assert_num_queries):
+    url = reverse("events:event", args=["cucina-siriana"]) + "?utm_source=flyer"
+    for _visit in range(2):
+        with django_assert_num_queries(3):
+            assert client.get(url).status_code == 200
+
+
+def test_the_page_and_bookings_work_when_the_cache_is_down(client, workshop_session, make_booking, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set", down)
+    make_booking(workshop_session, seats=2)  # its signal cannot reach the cache: the booking stays
+    response = client.get(reverse("events:event", args=["cucina-siriana"]))
+    assert response.status_code == 200
+    assert "8 seats left" in response.content.decode()
+
+
 def test_a_booking_shows_at_once_on_the_kept_page(client, workshop_session, make_booking):
     url = reverse("events:event", args=["cucina-siriana"])
     assert "10 seats left" in client.get(url).content.decode()

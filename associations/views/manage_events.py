@@ -22,19 +22,19 @@ from aipim.core.views import RoleRequiredMixin
 from associations.forms.manage_events import CancelForm, EventFilterForm, EventForm, SessionForm
 from associations.models import BookingMode, Event, EventStatus, Session
 from associations.selectors import availability
-from associations.views.manage_scope import (
-    MANAGE_ROLES,
-    events_with_readable_bookings,
-    managed_event,
-    managed_session,
-)
-from associations.views.manage_writes import (
+from associations.services.manage import (
     EventNotReady,
     cancel_event,
     create_event,
     publish_event,
     save_session,
     update_event,
+)
+from associations.views.manage_scope import (
+    MANAGE_ROLES,
+    events_with_readable_bookings,
+    managed_event,
+    managed_session,
 )
 
 PAGE_SIZE = 25

@@ -19,8 +19,8 @@ from aipim.core.models import Service
 from aipim.core.views import RoleRequiredMixin
 from associations.forms.manage import MembershipFormSet, NetworkForm
 from associations.models import Network, NetworkMembership
+from associations.services.manage import create_network, publish_network, unpublish_network, update_network
 from associations.views.manage_scope import MANAGE_ROLES, managed_network
-from associations.views.manage_writes import create_network, publish_network, unpublish_network, update_network
 
 
 def member_rows(members: Any) -> list[dict[str, Any]]:

@@ -18,8 +18,8 @@ from aipim.accounts.models import Membership, Role
 from aipim.core.views import RoleRequiredMixin
 from associations.forms.manage import AssociationForm, OrganisationContactsForm
 from associations.models import Association, EventStatus
+from associations.services.manage import update_association
 from associations.views.manage_scope import MANAGE_ROLES, managed_association
-from associations.views.manage_writes import update_association
 
 
 class AssociationListView(RoleRequiredMixin, View):

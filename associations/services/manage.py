@@ -1,8 +1,6 @@
 """Writes of the managers' pages that carry a rule: an association's profile, networks and their
 directory service, events and their sessions. Each function owns its transaction and its audit
-record (ids and field names only). Writes on bookings live in associations.services.booking.
-
-(These belong in associations/services/manage.py; they live here while that room has another owner.)"""
+record (ids and field names only). Writes on bookings live in associations.services.booking."""
 
 from __future__ import annotations
 

@@ -262,6 +262,11 @@ def main() -> None:
                 + (f"; non-200 answers {other_statuses}" if other_statuses else ""),
                 flush=True,
             )
+        except BaseException:
+            stop_server(server)
+            print(f"gunicorn's log ({log_path}), its end:", flush=True)
+            print(log_path.read_text(errors="replace")[-3000:], flush=True)
+            raise
         finally:
             stop_server(server)
         if server.returncode not in (0, -signal.SIGTERM):
@@ -301,6 +306,8 @@ def main() -> None:
         "total_s": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(result), flush=True)
+    if not bookings_ok:
+        sys.exit(1)  # a seat counted twice or a lost booking is a bug; a slow page is a measure
 
 
 if __name__ == "__main__":

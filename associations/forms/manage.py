@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from aipim.core.forms_directory import LanguageCodesField
@@ -19,6 +20,20 @@ def translated(field: str) -> list[str]:
     return [f"{field}_{language}" for language in LANGUAGES]
 
 
+class LanguageInputsMixin:
+    """Each translated input says its language and direction (Arabic is typed right to left, and
+    screen readers and spell checkers read each box in its own language)."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            language = name.rsplit("_", 1)[-1]
+            if "_" in name and language in LANGUAGES:
+                field.widget.attrs.update(lang=language, dir="rtl" if get_language_info(language)["bidi"] else "ltr")
+
+
 class AssociationForm(forms.ModelForm):
     languages = LanguageCodesField(
         label=_("Languages spoken"), required=False, help_text=_("ISO 639 codes separated by commas, e.g. it, ar, fr.")
@@ -29,7 +44,7 @@ class AssociationForm(forms.ModelForm):
         fields = ["legal_form", "runts_number", "founded_year", "languages", "is_migrant_led", "address", "is_public"]
 
 
-class OrganisationContactsForm(forms.ModelForm):
+class OrganisationContactsForm(LanguageInputsMixin, forms.ModelForm):
     """The contacts and the translated description, kept on the association's Organisation."""
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https", max_length=200)
@@ -40,7 +55,7 @@ class OrganisationContactsForm(forms.ModelForm):
         widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in translated("description")}
 
 
-class NetworkForm(forms.ModelForm):
+class NetworkForm(LanguageInputsMixin, forms.ModelForm):
     class Meta:
         model = Network
         fields = [

@@ -12,14 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from aipim.core.forms_directory import LanguageCodesField
 from aipim.core.models import Municipality
-from associations.forms.manage import translated
+from associations.forms.manage import LanguageInputsMixin, translated
 from associations.models import Association, Audience, Event, EventStatus, Session
 from associations.views.manage_scope import is_regional_editor
 
 TEXT_FIELDS = ("title", "summary", "description", "accessibility_notes")
 
 
-class EventForm(forms.ModelForm):
+class EventForm(LanguageInputsMixin, forms.ModelForm):
     association = forms.ModelChoiceField(label=_("Association"), queryset=Association.objects.none(), required=False)
     audiences = forms.MultipleChoiceField(
         label=_("Audience"), choices=Audience.choices, widget=forms.CheckboxSelectMultiple

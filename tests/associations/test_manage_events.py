@@ -324,3 +324,16 @@ def test_dashboard_runs_a_fixed_number_of_queries(
         make_booking(make_session(workshop, starts_at=timezone.now() + datetime.timedelta(days=days)))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("associations:home"))
+
+
+def test_each_translated_input_says_its_language_and_direction(manager_association, ponti) -> None:
+    from associations.forms.manage_events import EventForm
+
+    form = EventForm(user=manager_association)
+    assert form.fields["title_ar"].widget.attrs["dir"] == "rtl"
+    assert form.fields["title_ar"].widget.attrs["lang"] == "ar"
+    assert (form.fields["description_fr"].widget.attrs["lang"], form.fields["description_fr"].widget.attrs["dir"]) == (
+        "fr",
+        "ltr",
+    )
+    assert "lang" not in form.fields["category"].widget.attrs

@@ -122,6 +122,11 @@ def test_visitor_books_in_arabic_cancels_and_the_waiting_person_is_offered_the_s
     assert str(events[0]["SUMMARY"]) == TITLE_AR
     manage_path = link_path(email.body, "booking")
     assert link_path(html, "booking") == manage_path
+    assert booking.reference in str(events[0]["DESCRIPTION"])
+    assert manage_path in str(events[0]["DESCRIPTION"])
+    # What was sent is the message kept for the booking, written in Arabic.
+    kept = BookingMessage.objects.get(booking=booking, kind=BookingMessage.Kind.CONFIRMATION)
+    assert (kept.language, kept.status, kept.subject) == ("ar", BookingMessage.Status.SENT, email.subject)
 
     # The session is now full: Yonas goes on the waiting list for two seats.
     yonas = booking_service.book(event=workshop, session=session, name="Yonas Tesfaye", email="yonas@example.org",

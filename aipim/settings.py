@@ -413,3 +413,5 @@ ASSOCIATIONS_BOOKING_RATE_PER_EMAIL = env.int("ASSOCIATIONS_BOOKING_RATE_PER_EMA
 ASSOCIATIONS_ATTENDEE_RETENTION_DAYS = env.int("ASSOCIATIONS_ATTENDEE_RETENTION_DAYS", default=180)
 # The public API's reads and cancellations per address (bookings count against the limits above).
 ASSOCIATIONS_API_RATE = env.str("ASSOCIATIONS_API_RATE", default="300/minute")
+# A public event page kept in the cache is checked against the database at least this often (and at once after a save).
+ASSOCIATIONS_EVENT_PAGE_RECHECK_SECONDS = env.int("ASSOCIATIONS_EVENT_PAGE_RECHECK_SECONDS", default=5)

@@ -7,4 +7,5 @@ class AssociationsConfig(AppConfig):
     verbose_name = _("Action 4 – Migrant associations, workshops and events")
 
     def ready(self) -> None:
-        from associations import privacy, retention  # noqa: F401  (register the app's erasers and retention policies)
+        # The app's erasers and retention policies; selectors: the receivers that keep cached event pages true.
+        from associations import privacy, retention, selectors  # noqa: F401

@@ -35,10 +35,21 @@ EVENT_TRANSLATED = ["title", "summary", "description", "accessibility_notes"]
 NETWORK_TRANSLATED = ["name", "description", "how_to_access"]
 
 
-def unique_slug(model: type[models.Model], text: str, *, max_length: int, exclude_pk: Any = None) -> str:
-    """slugify(text), with -2, -3 ... when another row has it already."""
+# First parts of public addresses under /events/ that an event's own address must not take.
+RESERVED_EVENT_SLUGS = frozenset({"associations", "networks", "my-booking"})
+
+
+def unique_slug(
+    model: type[models.Model],
+    text: str,
+    *,
+    max_length: int,
+    exclude_pk: Any = None,
+    reserved: frozenset[str] = frozenset(),
+) -> str:
+    """slugify(text), with -2, -3 ... when another row (or a `reserved` address) has it already."""
     base = (slugify(text) or "evento")[: max_length - 4].strip("-") or "evento"
-    taken = set(
+    taken = reserved | set(
         model._default_manager.filter(slug__startswith=base)  # type: ignore[attr-defined]
         .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)
@@ -209,7 +220,12 @@ def _organisation_of(event: Event) -> Organisation | None:
 @transaction.atomic
 def create_event(*, fields: Mapping[str, Any], by: Any) -> Event:
     event = Event(**fields, created_by=by if getattr(by, "is_authenticated", False) else None)
-    event.slug = unique_slug(Event, event.title_it or event.title, max_length=100)  # type: ignore[attr-defined]
+    event.slug = unique_slug(
+        Event,
+        event.title_it or event.title,  # type: ignore[attr-defined]
+        max_length=100,
+        reserved=RESERVED_EVENT_SLUGS,
+    )
     event.full_clean(exclude=EVENT_TRANSLATED)
     event.save()
     audit.record(by, "event.create", event, organisation=_organisation_of(event))

@@ -337,3 +337,17 @@ def test_each_translated_input_says_its_language_and_direction(manager_associati
         "ltr",
     )
     assert "lang" not in form.fields["category"].widget.attrs
+
+
+def test_an_event_never_takes_the_address_of_a_public_page(administrator, ponti) -> None:
+    from associations.models import Audience, EventCategory
+    from associations.services.manage import create_event
+
+    fields = {
+        "association": ponti,
+        "title_it": "Networks",
+        "category": EventCategory.CULTURE,
+        "audiences": [Audience.RESIDENTS],
+        "languages": ["it"],
+    }
+    assert create_event(fields=fields, by=administrator).slug == "networks-2"

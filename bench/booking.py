@@ -297,6 +297,7 @@ def main() -> None:
         "clients": args.clients,
         "requests": args.requests,
         "seats": args.seats,
+        "rate_limits": "raised for the bench (bench/booking_settings.py)",
         "statuses": {str(status): n for status, n in sorted(outcome.statuses.items())},
         "booking_burst_s": round(burst_s, 2),
         "bookings_ok": bookings_ok,

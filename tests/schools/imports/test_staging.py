@@ -156,3 +156,12 @@ def test_behaviour_notes_are_checked_in_python():
     data = csv_bytes([["Codice alunno", "Data", "Nota"], ["A1", "03/02/2026", "Disturba"]])
     mapping = {"register_id": "Codice alunno", "date": "Data", "text": "Nota"}
     assert staging.stage_csv(data, "behaviour", mapping, lambda: STUDENTS, today=TODAY) is None
+
+
+def test_a_disagreement_between_the_two_checks_leaves_the_file_to_python(monkeypatch):
+    """Should the set-based check refuse a row that the row checks accept, Python has the last word."""
+    monkeypatch.setattr(staging, "_date", lambda raw, parse, today: None)
+    data = csv_bytes([HEADER, *ROWS])
+    with transaction.atomic():
+        assert staging.stage_csv(data, "attendance", ATTENDANCE, lambda: STUDENTS, today=TODAY) is None
+        assert temp_tables() == []

@@ -5,10 +5,14 @@ texts in the visitor's language (Italian when a text has no translation), few qu
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
@@ -76,6 +80,27 @@ class EventListView(ListView):
         return context
 
 
+@functools.cache
+def release_stamp() -> str:
+    """A digest of what a page is drawn with besides the data: the templates, the compiled
+    translations and the static files' manifest (hashed names). Kept event pages are keyed by it,
+    so a deploy that changes any of these never serves a page drawn by the release before."""
+    engines: list[dict[str, Any]] = settings.TEMPLATES
+    roots = [Path(folder) for engine in engines for folder in engine.get("DIRS", [])]
+    roots += [Path(config.path) / "templates" for config in apps.get_app_configs()]
+    roots += [Path(folder) for folder in settings.LOCALE_PATHS]
+    digest = hashlib.blake2b(digest_size=8)
+    for root in roots:
+        if root.is_dir():
+            for file in sorted(root.rglob("*")):
+                if file.suffix in (".html", ".txt", ".mo") and file.is_file():
+                    digest.update(file.read_bytes())
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()
+
+
 def _stateless(request: HttpRequest) -> bool:
     """A visitor without a session or pending messages: the page they get depends only on its
     address and language, so it can be served again to the next such visitor."""
@@ -106,7 +131,7 @@ class EventDetailView(TemplateView):
         # Only the page's own address: another query string would make another kept page.
         if request.GET or not _stateless(request):
             return super().get(request, *args, **kwargs)
-        key = f"events:page:{translation.get_language()}:{kwargs['slug']}"
+        key = f"events:page:{release_stamp()}:{translation.get_language()}:{kwargs['slug']}"
         try:
             found = cache.get_many([key, selectors.PUBLIC_PAGES_VERSION])
         except Exception:  # the cache is down: the page is drawn as for anyone else

@@ -278,6 +278,33 @@ def test_a_visitor_without_a_session_gets_the_kept_page_without_queries(
     assert _without_csrf(checked) == _without_csrf(first)
 
 
+def test_a_new_release_never_serves_a_page_kept_by_the_one_before(
+    client, workshop_session, django_assert_num_queries, monkeypatch
+):
+    url = reverse("events:event", args=[workshop_session.event.slug])
+    client.get(url)
+    client.cookies.clear()
+    with django_assert_num_queries(0):
+        client.get(url)
+    # Templates, translations or static names changed: the stamp differs, the page is drawn again.
+    monkeypatch.setattr(public, "release_stamp", lambda: "next-release")
+    client.cookies.clear()
+    with django_assert_num_queries(4):
+        assert client.get(url).status_code == 200
+
+
+def test_the_release_stamp_reads_the_templates_and_translations(settings, tmp_path) -> None:
+    public.release_stamp.cache_clear()
+    before = public.release_stamp()
+    (tmp_path / "extra.html").write_text("<p>changed</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
+    public.release_stamp.cache_clear()
+    try:
+        assert public.release_stamp() != before
+    finally:
+        public.release_stamp.cache_clear()
+
+
 def _without_csrf(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 

@@ -191,15 +191,28 @@ def stage_csv(
         register, date = cells[index["register_id"]], cells[index["date"]]
         rest_cells = [cells[index[name]] for name in rest]
         known = students()
+        # The distinct register ids, dates and combinations of the other cells, in one pass.
+        cursor.execute(
+            f"SELECT GROUPING({register}), GROUPING({date}), {register}, {date}, {', '.join(rest_cells)}"  # noqa: S608
+            f" FROM {RAW} GROUP BY GROUPING SETS (({register}), ({date}), ({', '.join(rest_cells)}))"
+        )
+        distinct: tuple[list[tuple[str, ...]], ...] = ([], [], [])
+        for not_register, not_date, raw_register, raw_date, *raw_rest in cursor.fetchall():
+            if not not_register:
+                distinct[0].append((raw_register,))
+            elif not not_date:
+                distinct[1].append((raw_date,))
+            else:
+                distinct[2].append(tuple(raw_rest))
         _lookup(
             cursor,
             LOOKUPS[0],
-            [register],
+            distinct[0],
             [("student_id", "bigint")],
             lambda raw: _student(raw[0], known),
         )
         parse_date = parsers["date"]
-        _lookup(cursor, LOOKUPS[1], [date], [("value", "date")], lambda raw: _date(raw[0], parse_date, today))
+        _lookup(cursor, LOOKUPS[1], distinct[1], [("value", "date")], lambda raw: _date(raw[0], parse_date, today))
         value_columns = [column for column in RECORD_COLUMNS[kind] if column not in ("student_id", "date")]
         required = REQUIRED_CELLS[kind]
         build = _BUILDERS[kind]
@@ -207,13 +220,13 @@ def stage_csv(
         _lookup(
             cursor,
             LOOKUPS[2],
-            rest_cells,
+            distinct[2],
             [(column, SQL_TYPES[column]) for column in value_columns],
             lambda raw: _values(raw, rest_parsers, required, build),
         )
 
-        # Every row with something in it, its lookups joined; a row missing from a lookup has a problem.
-        # A row with something in it; its register id usually settles it.
+        # Every row with something in it (its register id usually settles that), its lookups
+        # joined; a row missing from a lookup has a problem.
         kept = (
             f"CASE WHEN r.{cells[index['register_id']]} ~ '[^[:space:]]' THEN true"
             f" ELSE concat({', '.join(f'r.{cell}' for cell in cells)}) ~ '[^[:space:]]' END"
@@ -266,16 +279,15 @@ def _literal(value: str) -> str:
 def _lookup(
     cursor: Any,
     name: str,
-    raw_cells: list[str],
+    distinct: list[tuple[str, ...]],
     columns: list[tuple[str, str]],
     read: Callable[[tuple[str, ...]], tuple[Any, ...] | None],
 ) -> None:
-    """A table of the distinct values of `raw_cells` that read well, with what they read as."""
-    raws = ", ".join(f"r{i} text" for i in range(len(raw_cells)))
+    """A table of the distinct values (of one or more cells) that read well, with what they read as."""
+    raws = ", ".join(f"r{i} text" for i in range(len(distinct[0]) if distinct else 1))
     cursor.execute(f"CREATE TEMPORARY TABLE {name} ({raws}, {', '.join(f'{c} {t}' for c, t in columns)})")
-    cursor.execute(f"SELECT DISTINCT {', '.join(raw_cells)} FROM {RAW}")  # noqa: S608
     buffer = io.StringIO()
-    for raw in cursor.fetchall():
+    for raw in distinct:
         values = read(raw)
         if values is not None:
             buffer.write("\t".join(copy_value(value) for value in (*raw, *values)) + "\n")

@@ -2,12 +2,14 @@
 atomic, idempotent write.
 
 The file is kept in private storage and read again at each step (the preview and the write check it
-in full), so the write sees the school's students as they are when it runs. Records are upserted by
+in full), so the write sees the school's students as they are when it runs. Checking leaves the
+valid records in a temporary table (a CSV of attendance or results is checked there by PostgreSQL,
+schools.importing.staging; other files row by row in Python, then COPYed in). Records are written by
 their natural key (attendance: student + date; results: student + subject + date; behaviour notes:
-student + date + text hash): COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT
-that changes only rows whose values differ. So the same file twice adds nothing, and a changed
-value updates its record. Files over LARGE_IMPORT_ROWS rows are written by a Celery task that
-reports its progress in RegisterImport.rows_done."""
+student + date + text hash): unchanged ones are left alone, changed ones updated, new ones inserted,
+one import of a school at a time. So the same file twice adds nothing, and a changed value updates
+its record. Files over LARGE_IMPORT_ROWS rows are written by a Celery task that reports its progress
+in RegisterImport.rows_done."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("pua/", include("pua.urls")),
     path("portal-sync/", include("portal_sync.urls")),
+    path("news/", include("portal_sync.urls_public")),
     path("associations/", include("associations.urls")),
     path("events/", include("associations.urls_public")),
 ]

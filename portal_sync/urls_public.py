@@ -1,0 +1,8 @@
+"""Public pages of Action 3 under /news/: published news and opportunities, and our Atom feed."""
+
+from django.urls import URLPattern, URLResolver
+
+from portal_sync.views import public
+
+app_name = "news"
+urlpatterns: list[URLPattern | URLResolver] = [*public.urlpatterns]

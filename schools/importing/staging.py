@@ -363,14 +363,12 @@ def _repeats(cursor: Any, kind: str) -> tuple[set[int], dict[int, int]]:
     those with other values, which are errors)."""
     key = ", ".join(KEY_COLUMNS[kind])
     columns = ", ".join(RECORD_COLUMNS[kind])
-    cursor.execute(f"SELECT {key} FROM {STAGE} GROUP BY {key} HAVING count(*) > 1")  # noqa: S608
-    keys = cursor.fetchall()
-    if not keys:
+    repeated = f"SELECT {key} FROM {STAGE} GROUP BY {key} HAVING count(*) > 1"  # noqa: S608
+    cursor.execute(f"SELECT EXISTS ({repeated})")
+    if not cursor.fetchone()[0]:
         return set(), {}
-    cursor.execute(
-        f"SELECT n, {columns} FROM {STAGE} WHERE ({key}) IN %s ORDER BY n",  # noqa: S608
-        [tuple(keys)],
-    )
+    # A file exported twice over repeats every key: a join, not a list of keys.
+    cursor.execute(f"SELECT n, {columns} FROM {STAGE} JOIN ({repeated}) k USING ({key}) ORDER BY n")  # noqa: S608
     first: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     key_positions = [RECORD_COLUMNS[kind].index(column) for column in KEY_COLUMNS[kind]]
     removed: set[int] = set()

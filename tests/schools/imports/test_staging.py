@@ -165,3 +165,9 @@ def test_a_disagreement_between_the_two_checks_leaves_the_file_to_python(monkeyp
     with transaction.atomic():
         assert staging.stage_csv(data, "attendance", ATTENDANCE, lambda: STUDENTS, today=TODAY) is None
         assert temp_tables() == []
+
+
+def test_a_file_exported_twice_over_counts_each_record_once():
+    rows = [["Uno", f"A{number % 3 + 1}", f"{day:02d}/02/2026", "A", ""] for number in range(3) for day in (2, 3, 4)]
+    checked = assert_same("attendance", csv_bytes([HEADER, *rows, *rows]), ATTENDANCE)
+    assert (checked.records, checked.repeated, checked.error_rows) == (9, 9, 0)

@@ -1,5 +1,50 @@
-"""Pages of Action 3 (public): filled by its issue's work in progress."""
+"""Public pages under /news/: the published news and opportunities in the visitor's language
+(titles and summaries translated by the editors, falling back to Italian), and one item's page."""
 
-from django.urls import URLPattern
+from __future__ import annotations
 
-urlpatterns: list[URLPattern] = []
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.generic import ListView
+
+from portal_sync.models import ContentItem, ItemKind
+
+PUBLIC_KINDS = (ItemKind.NEWS, ItemKind.OPPORTUNITY)
+PAGE_SIZE = 12
+
+
+def public_items() -> QuerySet[ContentItem]:
+    return ContentItem.objects.published().filter(kind__in=PUBLIC_KINDS).order_by("-published_at", "-id")
+
+
+class NewsListView(ListView):
+    template_name = "portal_sync/public/news_list.html"
+    context_object_name = "items"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet[ContentItem]:
+        # The list shows titles and summaries only: the bodies and the source records stay behind.
+        return public_items().defer("body", "payload")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["updated_on"] = max((item.published_at for item in context["items"] if item.published_at), default=None)
+        return context
+
+
+def news_item(request: HttpRequest, public_id: Any) -> HttpResponse:
+    try:
+        item = public_items().defer("payload").get(public_id=public_id)
+    except ContentItem.DoesNotExist as error:
+        raise Http404 from error
+    return render(request, "portal_sync/public/news_detail.html", {"item": item, "updated_on": item.published_at})
+
+
+urlpatterns: list[URLPattern] = [
+    path("", NewsListView.as_view(), name="list"),
+    path("<uuid:public_id>/", news_item, name="item"),
+]

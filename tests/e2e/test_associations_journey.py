@@ -119,7 +119,8 @@ def test_visitor_books_in_arabic_cancels_and_the_waiting_person_is_offered_the_s
     email = mail.outbox[0]
     with translation.override("ar"):
         expected_subject = str(booking_service_subject(BookingMessage.Kind.CONFIRMATION)) % {"event": TITLE_AR}
-    assert email.subject == expected_subject
+    assert email.subject == expected_subject == f"تم تأكيد الحجز: {TITLE_AR}"  # "Booking confirmed: ..."
+    assert email.body.startswith(f"مرحبًا {VISITOR}،")  # "Hello ...,"
     assert TITLE_AR in email.subject and TITLE_AR in email.body
     assert VISITOR in email.body and booking.reference in email.body
     assert email.extra_headers.get("Content-Language") == "ar"

@@ -1,0 +1,193 @@
+"""Pull services from a remote Open Referral HSDS 3.0 API (the national portal's directory, another
+Region's), the way the HSDS OpenAPI describes it.
+
+- `GET {url}/services?full=true&page=N[&modified_after=<cursor>][&per_page=..]`, every page until
+  `total_pages` (or an empty page): `{"contents": [...], "total_pages": .., "page_number": ..}`.
+  Each service is checked against the official compiled schema (aipim.core.hsds.validation_errors):
+  a valid one becomes Incoming(kind=service, external_id=id, title=name, summary=description,
+  url, updated_at=last_modified, payload=the service document); an invalid one a Rejection
+  (reason "schema") with the first errors.
+- Deletions: `GET {url}/services?minimal=true&page=N` (all pages) lists every id the remote holds
+  now → `present_ids`. A first run (no cursor) has just read every service, so it uses those ids.
+- The new cursor is the time the run started, less a safety margin for clocks that disagree
+  (an item sent twice costs nothing: its content hash is unchanged), so the next run asks only
+  for what changed since.
+
+A page that is not JSON, not in UTF-8 or not a page of services stops the reading: the services
+read so far are kept, one Rejection says what happened, the cursor stays where it was (the next run
+asks again from the same point) and nothing is withdrawn. Transport failures are RemoteError
+(portal_sync.http.fetch).
+
+Options (Endpoint.options): `per_page`, `full` (default true), `detect_deletions` (default true),
+`cursor_overlap_seconds` (default 300), `max_pages` (default 1000), `max_bytes` (per page).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from aipim.core.hsds import validation_errors
+from portal_sync.adapters import register
+from portal_sync.adapters.base import Incoming, PullBatch, Rejection
+from portal_sync.adapters.feed import MAX_EXTERNAL_ID, MAX_TITLE, excerpt, web_url
+from portal_sync.http import fetch
+from portal_sync.models import Adapter, Direction, ItemKind, RejectedRecord
+
+if TYPE_CHECKING:
+    import httpx
+
+    from portal_sync.models import Endpoint
+
+Reason = RejectedRecord.Reason
+
+
+class PageError(Exception):
+    """A listing page that cannot be read; `reason` is a RejectedRecord.Reason."""
+
+    def __init__(self, reason: str, detail: str, raw: bytes) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.raw = raw
+
+
+def services_url(url: str) -> str:
+    url = url.rstrip("/")
+    return url if url.endswith("/services") else f"{url}/services"
+
+
+def read_page(content: bytes) -> tuple[list[Any], int]:
+    """The `contents` and `total_pages` of one HSDS page; PageError when it is not one."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise PageError(Reason.ENCODING, f"The page is not UTF-8 text ({error}).", content) from None
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise PageError(Reason.INVALID_DOCUMENT, f"The page is not valid JSON ({error}).", content) from None
+    if isinstance(data, list):  # a bare list: one page holding everything
+        return data, 1
+    if not isinstance(data, dict) or not isinstance(data.get("contents"), list):
+        raise PageError(Reason.INVALID_DOCUMENT, "The page has no list of services (`contents`).", content)
+    total_pages = data.get("total_pages")
+    if total_pages is None:
+        total_pages = 1
+    if not isinstance(total_pages, int) or isinstance(total_pages, bool) or total_pages < 0:
+        raise PageError(Reason.INVALID_DOCUMENT, f"The page's total_pages is not a number: {total_pages!r}.", content)
+    return data["contents"], total_pages
+
+
+def read_service(service: Any) -> Incoming | Rejection:
+    """One service of a listing, checked against the HSDS 3.0 schema."""
+    if not isinstance(service, dict):
+        return Rejection("", Reason.INVALID_DOCUMENT, "A listed service is not a JSON object.", excerpt(service))
+    raw_id = service.get("id")
+    external_id = str(raw_id).strip() if isinstance(raw_id, str | int) else ""
+    errors = validation_errors(service)
+    if errors:
+        detail = "; ".join(errors[:3])
+        return Rejection(external_id[:MAX_EXTERNAL_ID], Reason.SCHEMA, detail[:500], excerpt(service))
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        return Rejection(
+            external_id[:MAX_EXTERNAL_ID], Reason.BAD_VALUE, "The service's id is unusable.", excerpt(service)
+        )
+    name = " ".join(str(service.get("name") or "").split())
+    if not name:
+        return Rejection(external_id, Reason.MISSING_FIELD, "The service has no name.", excerpt(service))
+    last_modified = service.get("last_modified")
+    updated_at = parse_datetime(last_modified) if isinstance(last_modified, str) else None
+    if updated_at is not None and timezone.is_naive(updated_at):
+        updated_at = timezone.make_aware(updated_at, datetime.UTC)
+    return Incoming(
+        external_id=external_id,
+        kind=ItemKind.SERVICE,
+        title=name[:MAX_TITLE],
+        summary=str(service.get("description") or ""),
+        url=web_url(service.get("url")),
+        updated_at=updated_at,
+        payload=service,
+    )
+
+
+class HSDSAdapter:
+    def pull(self, endpoint: Endpoint, client: httpx.Client, *, cursor: str) -> PullBatch:
+        options = endpoint.options or {}
+        started = timezone.now()
+        url = services_url(endpoint.url)
+        max_pages = int(options.get("max_pages", 1000))
+        max_bytes = options.get("max_bytes")
+
+        def pages(params: dict[str, Any]) -> Any:
+            """Each page's contents, following total_pages (PageError when one cannot be read)."""
+            page, total_pages = 1, 1
+            while page <= total_pages:
+                if page > max_pages:
+                    detail = f"The listing has more than {max_pages} pages (option max_pages)."
+                    raise PageError(Reason.TOO_LARGE, detail, b"")
+                response = fetch(client, url, params={**params, "page": page}, max_bytes=max_bytes)
+                contents, total_pages = read_page(response.content)
+                if not contents:
+                    return
+                yield contents
+                page += 1
+
+        params: dict[str, Any] = {}
+        if options.get("full", True):
+            params["full"] = "true"
+        if options.get("per_page"):
+            params["per_page"] = int(options["per_page"])
+        if cursor:
+            params["modified_after"] = cursor
+
+        records: list[Incoming | Rejection] = []
+        seen: set[str] = set()
+        try:
+            for contents in pages(params):
+                for service in contents:
+                    record = read_service(service)
+                    if record.external_id and record.external_id in seen:
+                        records.append(
+                            Rejection(
+                                record.external_id, Reason.BAD_VALUE, "The service is listed twice.", excerpt(service)
+                            )
+                        )
+                        continue
+                    if record.external_id:
+                        seen.add(record.external_id)
+                    records.append(record)
+        except PageError as error:
+            records.append(
+                Rejection("", error.reason, error.detail[:500], excerpt(error.raw.decode("utf-8", "replace")))
+            )
+            return PullBatch(records)
+
+        present_ids: set[str] | None = None
+        if options.get("detect_deletions", True):
+            if not cursor:
+                present_ids = seen  # every service was just listed
+            else:
+                try:
+                    present_ids = set()
+                    minimal = {k: v for k, v in params.items() if k not in ("full", "modified_after")}
+                    for contents in pages({**minimal, "minimal": "true"}):
+                        for service in contents:
+                            raw_id = service.get("id") if isinstance(service, dict) else service
+                            if isinstance(raw_id, str | int) and str(raw_id).strip():
+                                present_ids.add(str(raw_id).strip())
+                except PageError as error:
+                    detail = f"The minimal listing cannot be read, nothing was withdrawn: {error.detail}"
+                    records.append(
+                        Rejection("", error.reason, detail[:500], excerpt(error.raw.decode("utf-8", "replace")))
+                    )
+                    present_ids = None
+        overlap = datetime.timedelta(seconds=int(options.get("cursor_overlap_seconds", 300)))
+        return PullBatch(records, present_ids=present_ids, cursor=(started - overlap).isoformat())
+
+
+register(Adapter.HSDS, Direction.PULL, HSDSAdapter())

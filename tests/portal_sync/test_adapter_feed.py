@@ -206,3 +206,59 @@ def test_a_server_error_is_a_remote_error_not_a_rejection(httpserver: HTTPServer
 
     with pytest.raises(RemoteError):
         pull(make_endpoint(url=httpserver.url_for("/feed")))
+
+
+# --- through the engine --------------------------------------------------------------------------
+
+
+def test_a_feed_pulled_twice_writes_once_and_withdraws_what_left(httpserver: HTTPServer, make_endpoint) -> None:
+    from portal_sync.models import ContentItem, ContentVersion, ItemState, SyncRun
+    from portal_sync.services.engine import run_endpoint
+
+    document = rss(
+        "<item><guid>keep</guid><title>Sportello aperto</title>"
+        "<description>&lt;p&gt;Ciao&lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</description>"
+        '<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        '&lt;p onclick="x()"&gt;Testo&lt;/p&gt;&lt;script&gt;alert(2)&lt;/script&gt;</content:encoded></item>'
+        "<item><guid>leave</guid><title>Avviso scaduto</title></item>"
+    )
+    httpserver.expect_ordered_request("/feed").respond_with_data(document, content_type="application/rss+xml")
+    httpserver.expect_ordered_request("/feed").respond_with_data(document, content_type="application/rss+xml")
+    httpserver.expect_ordered_request("/feed").respond_with_data(
+        document.replace("<item><guid>leave</guid><title>Avviso scaduto</title></item>", ""),
+        content_type="application/rss+xml",
+    )
+    endpoint = make_endpoint(url=httpserver.url_for("/feed"))
+
+    first = run_endpoint(endpoint)
+    item = ContentItem.objects.get(endpoint=endpoint, external_id="keep")
+    assert (first.status, first.created) == (SyncRun.Status.SUCCEEDED, 2)
+    assert "script" not in item.summary + item.body and "onclick" not in item.body
+    assert "Testo" in item.body
+
+    second = run_endpoint(endpoint)
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
+    assert ContentVersion.objects.filter(item__endpoint=endpoint).count() == 2
+
+    third = run_endpoint(endpoint)
+    assert third.withdrawn == 1
+    assert ContentItem.objects.get(endpoint=endpoint, external_id="leave").state == ItemState.WITHDRAWN
+
+
+def test_a_wrongly_encoded_feed_makes_a_partial_run_that_withdraws_nothing(
+    httpserver: HTTPServer, make_endpoint
+) -> None:
+    from portal_sync.models import ContentItem, ItemState, RejectedRecord, SyncRun
+    from portal_sync.services.engine import run_endpoint
+
+    good = rss("<item><guid>a</guid><title>Città</title></item>")
+    httpserver.expect_ordered_request("/feed").respond_with_data(good.encode(), content_type="application/xml")
+    httpserver.expect_ordered_request("/feed").respond_with_data(good.encode("latin-1"), content_type="application/xml")
+    endpoint = make_endpoint(url=httpserver.url_for("/feed"))
+    run_endpoint(endpoint)
+
+    run = run_endpoint(endpoint)
+
+    assert (run.status, run.failed, run.withdrawn) == (SyncRun.Status.PARTIAL, 1, 0)
+    assert RejectedRecord.objects.get(run=run).reason == RejectedRecord.Reason.ENCODING
+    assert ContentItem.objects.get(endpoint=endpoint, external_id="a").state == ItemState.RECEIVED

@@ -261,3 +261,41 @@ def test_pages_and_addresses_read_plainly() -> None:
     assert isinstance(not_a_uuid, Rejection) and not_a_uuid.reason == "schema" and "uuid" in not_a_uuid.detail
     script_url = read_service({"id": SERVICES[0]["id"], "name": "X", "status": "active", "url": "javascript:alert(1)"})
     assert isinstance(script_url, Incoming) and script_url.url == ""  # never a javascript: link
+
+
+# --- through the engine --------------------------------------------------------------------------
+
+
+def test_runs_keep_the_cursor_ask_for_changes_and_withdraw_deleted_services(
+    httpserver: HTTPServer, hsds_endpoint
+) -> None:
+    from portal_sync.models import ContentItem, ItemState, RejectedRecord, SyncRun
+    from portal_sync.services.engine import run_endpoint
+
+    documents = services()
+    documents[2]["status"] = "not a status"
+    remote = HSDSServer(httpserver, documents)
+    endpoint = hsds_endpoint()
+
+    first = run_endpoint(endpoint)
+
+    assert (first.status, first.created, first.failed) == (SyncRun.Status.PARTIAL, 2, 1)
+    assert RejectedRecord.objects.get(run=first).reason == RejectedRecord.Reason.SCHEMA
+    endpoint.refresh_from_db()
+    saved = datetime.datetime.fromisoformat(endpoint.cursor)
+    assert first.started_at - datetime.timedelta(seconds=301) <= saved <= first.started_at
+    cursor = endpoint.cursor
+
+    # At the remote: one service changed now, one deleted.
+    documents[0]["last_modified"] = timezone.now().isoformat()
+    documents[0]["description"] = "Nuovi orari dal 1° dicembre."
+    deleted = documents.pop(1)
+    remote.requests.clear()
+
+    second = run_endpoint(endpoint)
+
+    assert remote.requests[0]["modified_after"] == cursor
+    assert (second.created, second.updated, second.withdrawn) == (0, 1, 1)
+    assert ContentItem.objects.get(endpoint=endpoint, external_id=deleted["id"]).state == ItemState.WITHDRAWN
+    changed = ContentItem.objects.get(endpoint=endpoint, external_id=documents[0]["id"])
+    assert changed.summary == "Nuovi orari dal 1° dicembre." and changed.version == 2

@@ -177,3 +177,25 @@ def test_a_huge_calendar_is_refused_by_fetch(httpserver: HTTPServer, make_endpoi
 
     with pytest.raises(RemoteError, match="too large"):
         pull(endpoint)
+
+
+# --- through the engine --------------------------------------------------------------------------
+
+
+def test_a_calendar_regenerated_with_new_stamps_writes_nothing(httpserver: HTTPServer, make_endpoint) -> None:
+    from portal_sync.models import ContentItem
+    from portal_sync.services.engine import run_endpoint
+
+    httpserver.expect_ordered_request("/eventi.ics").respond_with_data(ICS, content_type="text/calendar")
+    httpserver.expect_ordered_request("/eventi.ics").respond_with_data(
+        ICS.replace(b"DTSTAMP:20261130T060000Z", b"DTSTAMP:20261201T070000Z"), content_type="text/calendar"
+    )
+    endpoint = make_endpoint(adapter=Adapter.ICAL, url=httpserver.url_for("/eventi.ics"), item_kind=ItemKind.EVENT)
+
+    first = run_endpoint(endpoint)
+    second = run_endpoint(endpoint)
+
+    assert (first.created, second.created, second.updated, second.unchanged) == (3, 0, 0, 3)
+    day = ContentItem.objects.get(endpoint=endpoint, external_id=DAY)
+    assert (day.kind, day.location) == (ItemKind.EVENT, "Piazza Vittorio Veneto, Matera")
+    assert day.starts_at == datetime.datetime(2026, 12, 18, tzinfo=ROME)

@@ -32,6 +32,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import feedparser
+from django.utils.translation import gettext as _
 
 from portal_sync.adapters import register
 from portal_sync.adapters.base import Incoming, PullBatch, Rejection
@@ -107,31 +108,33 @@ def _read_entry(entry: Any, *, kind: str, feed_language: str, opportunity_catego
     external_id = str(entry.get("id") or "").strip() or link
     raw = _raw_entry(entry)
     if not external_id:
-        return Rejection("", Reason.MISSING_FIELD, "The entry has neither an id nor a link.", raw)
+        return Rejection("", Reason.MISSING_FIELD, _("The entry has neither an id nor a link."), raw)
     if len(external_id) > MAX_EXTERNAL_ID:
         return Rejection(
             external_id[:MAX_EXTERNAL_ID],
             Reason.BAD_VALUE,
-            f"The entry's id is longer than {MAX_EXTERNAL_ID} characters.",
+            _("The entry's id is longer than %(limit)d characters.") % {"limit": MAX_EXTERNAL_ID},
             raw,
         )
     title = " ".join(str(entry.get("title") or "").split())
     if not title:
-        return Rejection(external_id, Reason.MISSING_FIELD, "The entry has no title.", raw)
+        return Rejection(external_id, Reason.MISSING_FIELD, _("The entry has no title."), raw)
     published_at, bad_published = _when(entry, "published")
     updated_at, bad_updated = _when(entry, "updated")
     if bad_published or bad_updated:
-        field = "published" if bad_published else "updated"
-        value = dict.get(entry, field)
-        return Rejection(external_id, Reason.BAD_VALUE, f"The {field} date cannot be read: {value!r}."[:500], raw)
+        if bad_published:
+            detail = _("The publication date cannot be read: %(value)s.") % {"value": dict.get(entry, "published")}
+        else:
+            detail = _("The update date cannot be read: %(value)s.") % {"value": dict.get(entry, "updated")}
+        return Rejection(external_id, Reason.BAD_VALUE, detail[:500], raw)
     contents = entry.get("content") or []
     body = "\n".join(str(part.get("value") or "") for part in contents).strip()
     summary = str(entry.get("summary") or "").strip()
     if summary == body:  # RSS readers often repeat the description as the content
         body = ""
     language = ""
-    for detail in (entry.get("title_detail"), contents[0] if contents else None):
-        language = language or language_code((detail or {}).get("language"))
+    for part in (entry.get("title_detail"), contents[0] if contents else None):
+        language = language or language_code((part or {}).get("language"))
     tags = sorted({str(tag.get("term", "")).strip() for tag in entry.get("tags") or []} - {""})
     payload: dict[str, Any] = {}
     if tags:
@@ -169,19 +172,36 @@ def parse_feed(
         # sanitize_html=False: HTML passes through as given, the engine sanitises (portal_sync.sanitize).
         parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     except Exception as error:
-        return PullBatch([Rejection("", Reason.INVALID_DOCUMENT, f"The feed cannot be read: {error}", excerpt(""))])
+        return PullBatch(
+            [
+                Rejection(
+                    "", Reason.INVALID_DOCUMENT, _("The feed cannot be read: %(error)s") % {"error": error}, excerpt("")
+                )
+            ]
+        )
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     head = excerpt(content[:EXCERPT_CHARS].decode("utf-8", errors="replace"))
     if isinstance(problem, _ENCODING_PROBLEMS):
-        detail = f"The feed's bytes are not in the encoding it declares ({problem})."
+        detail = _("The feed's bytes are not in the encoding it declares (%(error)s).") % {"error": problem}
         return PullBatch([Rejection("", Reason.ENCODING, detail[:500], head)])
     if isinstance(problem, _HARMLESS):
         problem = None
     if not parsed.get("version") and not parsed.entries:
-        detail = f"Not an Atom or RSS feed ({problem})." if problem else "Not an Atom or RSS feed."
+        detail = (
+            _("Not an Atom or RSS feed (%(error)s).") % {"error": problem} if problem else _("Not an Atom or RSS feed.")
+        )
         return PullBatch([Rejection("", Reason.INVALID_DOCUMENT, detail[:500], head)])
     if problem is not None and not parsed.entries:
-        return PullBatch([Rejection("", Reason.INVALID_DOCUMENT, f"The feed is not valid XML: {problem}."[:500], head)])
+        return PullBatch(
+            [
+                Rejection(
+                    "",
+                    Reason.INVALID_DOCUMENT,
+                    (_("The feed is not valid XML: %(error)s.") % {"error": problem})[:500],
+                    head,
+                )
+            ]
+        )
 
     feed_language = language_code(parsed.feed.get("language"))
     categories = {str(term).strip().casefold() for term in opportunity_categories or []}
@@ -194,7 +214,7 @@ def parse_feed(
                 Rejection(
                     record.external_id,
                     Reason.BAD_VALUE,
-                    "Another entry of the feed has the same id.",
+                    _("Another entry of the feed has the same id."),
                     _raw_entry(entry),
                 )
             )
@@ -205,7 +225,9 @@ def parse_feed(
     if problem is not None:
         # Malformed, but the lenient parser read entries: take them, say so, and withdraw nothing
         # (the end of the document may be missing).
-        detail = f"The feed is not valid XML ({problem}); its readable entries were taken, nothing was withdrawn."
+        detail = _("The feed is not valid XML (%(error)s); its readable entries were taken, nothing was withdrawn.") % {
+            "error": problem
+        }
         records.append(Rejection("", Reason.INVALID_DOCUMENT, detail[:500], head))
         return PullBatch(records)
     return PullBatch(records, present_ids=present if complete else None)

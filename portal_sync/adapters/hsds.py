@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from aipim.core.hsds import validation_errors
 from portal_sync.adapters import register
@@ -66,40 +67,48 @@ def read_page(content: bytes) -> tuple[list[Any], int]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise PageError(Reason.ENCODING, f"The page is not UTF-8 text ({error}).", content) from None
+        raise PageError(
+            Reason.ENCODING, _("The page is not UTF-8 text (%(error)s).") % {"error": error}, content
+        ) from None
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise PageError(Reason.INVALID_DOCUMENT, f"The page is not valid JSON ({error}).", content) from None
+        raise PageError(
+            Reason.INVALID_DOCUMENT, _("The page is not valid JSON (%(error)s).") % {"error": error}, content
+        ) from None
     if isinstance(data, list):  # a bare list: one page holding everything
         return data, 1
     if not isinstance(data, dict) or not isinstance(data.get("contents"), list):
-        raise PageError(Reason.INVALID_DOCUMENT, "The page has no list of services (`contents`).", content)
+        raise PageError(Reason.INVALID_DOCUMENT, _("The page has no list of services (contents)."), content)
     total_pages = data.get("total_pages")
     if total_pages is None:
         total_pages = 1
     if not isinstance(total_pages, int) or isinstance(total_pages, bool) or total_pages < 0:
-        raise PageError(Reason.INVALID_DOCUMENT, f"The page's total_pages is not a number: {total_pages!r}.", content)
+        raise PageError(
+            Reason.INVALID_DOCUMENT,
+            _("The page's total_pages is not a number: %(value)s.") % {"value": total_pages},
+            content,
+        )
     return data["contents"], total_pages
 
 
 def read_service(service: Any) -> Incoming | Rejection:
     """One service of a listing, checked against the HSDS 3.0 schema."""
     if not isinstance(service, dict):
-        return Rejection("", Reason.INVALID_DOCUMENT, "A listed service is not a JSON object.", excerpt(service))
+        return Rejection("", Reason.INVALID_DOCUMENT, _("A listed service is not a JSON object."), excerpt(service))
     raw_id = service.get("id")
     external_id = str(raw_id).strip() if isinstance(raw_id, str | int) else ""
     errors = validation_errors(service)
     if errors:
-        detail = "; ".join(errors[:3])
+        detail = _("Does not follow the HSDS 3.0 schema: %(errors)s") % {"errors": "; ".join(errors[:3])}
         return Rejection(external_id[:MAX_EXTERNAL_ID], Reason.SCHEMA, detail[:500], excerpt(service))
     if not external_id or len(external_id) > MAX_EXTERNAL_ID:
         return Rejection(
-            external_id[:MAX_EXTERNAL_ID], Reason.BAD_VALUE, "The service's id is unusable.", excerpt(service)
+            external_id[:MAX_EXTERNAL_ID], Reason.BAD_VALUE, _("The service's id is unusable."), excerpt(service)
         )
     name = " ".join(str(service.get("name") or "").split())
     if not name:
-        return Rejection(external_id, Reason.MISSING_FIELD, "The service has no name.", excerpt(service))
+        return Rejection(external_id, Reason.MISSING_FIELD, _("The service has no name."), excerpt(service))
     last_modified = service.get("last_modified")
     updated_at = parse_datetime(last_modified) if isinstance(last_modified, str) else None
     if updated_at is not None and timezone.is_naive(updated_at):
@@ -128,7 +137,7 @@ class HSDSAdapter:
             page, total_pages = 1, 1
             while page <= total_pages:
                 if page > max_pages:
-                    detail = f"The listing has more than {max_pages} pages (option max_pages)."
+                    detail = _("The listing has more than %(pages)d pages (option max_pages).") % {"pages": max_pages}
                     raise PageError(Reason.TOO_LARGE, detail, b"")
                 response = fetch(client, url, params={**params, "page": page}, max_bytes=max_bytes)
                 contents, total_pages = read_page(response.content)
@@ -154,7 +163,10 @@ class HSDSAdapter:
                     if record.external_id and record.external_id in seen:
                         records.append(
                             Rejection(
-                                record.external_id, Reason.BAD_VALUE, "The service is listed twice.", excerpt(service)
+                                record.external_id,
+                                Reason.BAD_VALUE,
+                                _("The service is listed twice."),
+                                excerpt(service),
                             )
                         )
                         continue
@@ -181,7 +193,9 @@ class HSDSAdapter:
                             if isinstance(raw_id, str | int) and str(raw_id).strip():
                                 present_ids.add(str(raw_id).strip())
                 except PageError as error:
-                    detail = f"The minimal listing cannot be read, nothing was withdrawn: {error.detail}"
+                    detail = _("The minimal listing cannot be read, nothing was withdrawn: %(error)s") % {
+                        "error": error.detail
+                    }
                     records.append(
                         Rejection("", error.reason, detail[:500], excerpt(error.raw.decode("utf-8", "replace")))
                     )

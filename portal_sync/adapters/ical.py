@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import icalendar
+from django.utils.translation import gettext as _
 
 from portal_sync.adapters import register
 from portal_sync.adapters.base import Incoming, PullBatch, Rejection
@@ -86,20 +87,20 @@ def read_event(event: icalendar.cal.Component, *, kind: str) -> Incoming | Rejec
     uid = _text(event, "UID")
     raw = _raw(event)
     if not uid:
-        return Rejection("", Reason.MISSING_FIELD, "The event has no UID.", raw)
+        return Rejection("", Reason.MISSING_FIELD, _("The event has no UID."), raw)
     recurrence = _moment(_value(event, "RECURRENCE-ID"))
     external_id = f"{uid}#{recurrence.isoformat()}" if recurrence else uid
     if len(external_id) > MAX_EXTERNAL_ID:
-        return Rejection(external_id[:MAX_EXTERNAL_ID], Reason.BAD_VALUE, "The event's UID is too long.", raw)
+        return Rejection(external_id[:MAX_EXTERNAL_ID], Reason.BAD_VALUE, _("The event's UID is too long."), raw)
     if event.get("DTSTART") is None:
-        return Rejection(external_id, Reason.MISSING_FIELD, "The event has no start (DTSTART).", raw)
+        return Rejection(external_id, Reason.MISSING_FIELD, _("The event has no start (DTSTART)."), raw)
     starts_at = _moment(_value(event, "DTSTART"))
     if starts_at is None:
-        detail = f"The event's start cannot be read: {str(event.get('DTSTART'))[:100]!r}."
+        detail = _("The event's start cannot be read: %(value)s.") % {"value": str(event.get("DTSTART"))[:100]}
         return Rejection(external_id, Reason.BAD_VALUE, detail, raw)
     title = " ".join(_text(event, "SUMMARY").split())
     if not title:
-        return Rejection(external_id, Reason.MISSING_FIELD, "The event has no title (SUMMARY).", raw)
+        return Rejection(external_id, Reason.MISSING_FIELD, _("The event has no title (SUMMARY)."), raw)
     ends_at = _moment(_value(event, "DTEND"))
     duration = _value(event, "DURATION")
     if ends_at is None and isinstance(duration, datetime.timedelta):
@@ -139,17 +140,26 @@ def parse_calendar(content: bytes, *, kind: str = ItemKind.EVENT) -> PullBatch:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         head = excerpt(content[:2000].decode("utf-8", errors="replace"))
-        return PullBatch([Rejection("", Reason.ENCODING, f"The calendar is not UTF-8 text ({error}).", head)])
+        return PullBatch(
+            [Rejection("", Reason.ENCODING, _("The calendar is not UTF-8 text (%(error)s).") % {"error": error}, head)]
+        )
     try:
         calendar = icalendar.Calendar.from_ical(text)
         events = calendar.walk("VEVENT")
     except Exception as error:
         return PullBatch(
-            [Rejection("", Reason.INVALID_DOCUMENT, f"Not an iCalendar file: {error}"[:500], excerpt(text))]
+            [
+                Rejection(
+                    "",
+                    Reason.INVALID_DOCUMENT,
+                    (_("Not an iCalendar file: %(error)s") % {"error": error})[:500],
+                    excerpt(text),
+                )
+            ]
         )
     if calendar.name != "VCALENDAR":
         return PullBatch(
-            [Rejection("", Reason.INVALID_DOCUMENT, "Not an iCalendar file (no VCALENDAR).", excerpt(text))]
+            [Rejection("", Reason.INVALID_DOCUMENT, _("Not an iCalendar file (no VCALENDAR)."), excerpt(text))]
         )
     records: list[Incoming | Rejection] = []
     present: set[str] = set()
@@ -158,7 +168,14 @@ def parse_calendar(content: bytes, *, kind: str = ItemKind.EVENT) -> PullBatch:
             record = read_event(event, kind=kind)
         except Exception as error:
             uid = _text(event, "UID")[:MAX_EXTERNAL_ID]
-            records.append(Rejection(uid, Reason.BAD_VALUE, f"The event cannot be read: {error}"[:500], _raw(event)))
+            records.append(
+                Rejection(
+                    uid,
+                    Reason.BAD_VALUE,
+                    (_("The event cannot be read: %(error)s") % {"error": error})[:500],
+                    _raw(event),
+                )
+            )
             if uid:
                 present.add(uid)
             continue
@@ -166,7 +183,7 @@ def parse_calendar(content: bytes, *, kind: str = ItemKind.EVENT) -> PullBatch:
             continue  # cancelled: not present, so the engine withdraws it
         if record.external_id in present:
             records.append(
-                Rejection(record.external_id, Reason.BAD_VALUE, "Another event has the same UID.", _raw(event))
+                Rejection(record.external_id, Reason.BAD_VALUE, _("Another event has the same UID."), _raw(event))
             )
             continue
         if record.external_id:

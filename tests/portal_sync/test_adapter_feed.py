@@ -262,3 +262,16 @@ def test_a_wrongly_encoded_feed_makes_a_partial_run_that_withdraws_nothing(
     assert (run.status, run.failed, run.withdrawn) == (SyncRun.Status.PARTIAL, 1, 0)
     assert RejectedRecord.objects.get(run=run).reason == RejectedRecord.Reason.ENCODING
     assert ContentItem.objects.get(endpoint=endpoint, external_id="a").state == ItemState.RECEIVED
+
+
+def test_a_body_cut_off_in_transit_is_a_remote_error(httpserver: HTTPServer, make_endpoint, settings) -> None:
+    from werkzeug import Response
+
+    settings.PORTAL_SYNC_HTTP_BACKOFF = 0
+    cut = Response(RSS[:500], content_type="application/rss+xml")
+    cut.headers["Content-Length"] = str(len(RSS))  # promises more than it sends, then closes
+    cut.automatically_set_content_length = False
+    httpserver.expect_request("/feed").respond_with_response(cut)
+
+    with pytest.raises(RemoteError, match="broke off"):
+        pull(make_endpoint(url=httpserver.url_for("/feed")))

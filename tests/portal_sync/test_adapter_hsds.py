@@ -299,3 +299,25 @@ def test_runs_keep_the_cursor_ask_for_changes_and_withdraw_deleted_services(
     assert ContentItem.objects.get(endpoint=endpoint, external_id=deleted["id"]).state == ItemState.WITHDRAWN
     changed = ContentItem.objects.get(endpoint=endpoint, external_id=documents[0]["id"])
     assert changed.summary == "Nuovi orari dal 1° dicembre." and changed.version == 2
+
+
+def test_a_page_refused_for_a_moment_is_asked_again(httpserver: HTTPServer, hsds_endpoint, settings) -> None:
+    settings.PORTAL_SYNC_HTTP_BACKOFF = 0
+    remote = HSDSServer(httpserver, services())
+    answers = iter([Response("slow down", status=429, headers={"Retry-After": "0"})])
+
+    def busy_once(request: Request) -> Response:
+        if request.args.get("page") == "2":
+            refused = next(answers, None)
+            if refused is not None:
+                remote.requests.append(dict(request.args))
+                return refused
+        return remote.handle(request)
+
+    httpserver.clear_all_handlers()
+    httpserver.expect_request("/api/services").respond_with_handler(busy_once)
+
+    batch = pull(hsds_endpoint())
+
+    assert len(incoming(batch)) == 3 and not rejections(batch)
+    assert [r["page"] for r in remote.requests] == ["1", "2", "2"]

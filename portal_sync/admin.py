@@ -15,11 +15,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from aipim.core import audit
+from aipim.core.admin import URL_FIELDS_ASSUME_HTTPS
 from portal_sync.forms import EndpointAdminForm
 from portal_sync.models import ContentItem, ContentVersion, Endpoint, RejectedRecord, SyncRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -15,11 +15,12 @@ import logging
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = zlib.crc32(b"portal_sync.run") & 0x7FFFFFFF
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# New items created per transaction: big enough to be fast, small enough that a killed run loses little.
+CHUNK = 500
 
 
 class AlreadyRunning(Exception):
@@ -131,23 +134,44 @@ def abandon_dead_runs(endpoint: Endpoint) -> int:
 
 
 def apply_batch(endpoint: Endpoint, batch: PullBatch, run: SyncRun) -> None:
-    """Every record of `batch` into the database (each in its own transaction), then withdrawals."""
+    """Every record of `batch` into the database, then withdrawals. One query reads the hashes the
+    endpoint's items have, so an unchanged record costs no query at all; new records are created
+    in chunks (one transaction each), changed ones one by one."""
+    known = {
+        external_id: (digest, state == ItemState.WITHDRAWN and removed is not None)
+        for external_id, digest, state, removed in ContentItem.objects.filter(endpoint=endpoint).values_list(
+            "external_id", "content_hash", "state", "removed_at_source_at"
+        )
+    }
+    new: dict[str, Prepared] = {}
     for record in batch.records:
         run.seen += 1
         if isinstance(record, Rejection):
             _reject(endpoint, run, record)
             continue
         try:
-            outcome = upsert(endpoint, record, run)
-        except Exception as error:  # one unreadable record must not stop the others
-            logger.warning("portal_sync: record %r of %s refused: %s", record.external_id, endpoint.name, error)
-            _reject(
-                endpoint,
-                run,
-                Rejection(record.external_id[:300], RejectedRecord.Reason.BAD_VALUE, str(error)[:500], repr(record)),
-            )
+            prepared = prepare(record)
+        except ValueError as error:
+            _reject_record(endpoint, run, record, error)
             continue
-        setattr(run, outcome, getattr(run, outcome) + 1)
+        seen = known.get(prepared.external_id)
+        if seen is None and prepared.external_id not in new:
+            new[prepared.external_id] = prepared
+            if len(new) >= CHUNK:
+                _create_chunk(endpoint, list(new.values()), run)
+                known.update((p.external_id, (p.digest, False)) for p in new.values())
+                new.clear()
+        elif seen is not None and seen == (prepared.digest, False):
+            run.unchanged += 1
+        else:
+            if prepared.external_id in new:  # the remote sent the same record twice
+                _create_chunk(endpoint, list(new.values()), run)
+                known.update((p.external_id, (p.digest, False)) for p in new.values())
+                new.clear()
+            _upsert_one(endpoint, prepared, run, record)
+            known[prepared.external_id] = (prepared.digest, False)
+    if new:
+        _create_chunk(endpoint, list(new.values()), run)
     if batch.present_ids is not None:
         if not batch.present_ids and run.failed:
             # An empty listing alongside rejected records is more likely an unreadable document
@@ -155,6 +179,52 @@ def apply_batch(endpoint: Endpoint, batch: PullBatch, run: SyncRun) -> None:
             logger.warning("portal_sync: %s listed nothing and rejected records; nothing withdrawn", endpoint.name)
         else:
             run.withdrawn += withdraw_missing(endpoint, batch.present_ids)
+
+
+def _create_chunk(endpoint: Endpoint, chunk: list[Prepared], run: SyncRun) -> None:
+    """New items and their first versions in one transaction; if the chunk fails (a value the
+    database refuses), each record is tried on its own so only the bad one is rejected."""
+    now = timezone.now()
+    try:
+        with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE), transaction.atomic():
+            items = ContentItem.objects.bulk_create(
+                [
+                    ContentItem(
+                        endpoint=endpoint,
+                        external_id=p.external_id,
+                        payload=p.payload,
+                        content_hash=p.digest,
+                        version=1,
+                        state=ItemState.RECEIVED,
+                        state_changed_at=now,
+                        received_at=now,
+                        **p.fields,
+                    )
+                    for p in chunk
+                ]
+            )
+            ContentVersion.objects.bulk_create([_version(item, run, now) for item in items])
+    except (DatabaseError, ValueError):
+        for prepared in chunk:
+            _upsert_one(endpoint, prepared, run, prepared)
+        return
+    run.created += len(items)
+
+
+def _upsert_one(endpoint: Endpoint, prepared: Prepared, run: SyncRun, record: Any) -> None:
+    try:
+        outcome = _upsert(endpoint, prepared, run)
+    except Exception as error:  # one record the database refuses must not stop the others
+        _reject_record(endpoint, run, record, error)
+        return
+    setattr(run, outcome, getattr(run, outcome) + 1)
+
+
+def _reject_record(endpoint: Endpoint, run: SyncRun, record: Any, error: Exception) -> None:
+    external_id = str(getattr(record, "external_id", ""))[:300]
+    logger.warning("portal_sync: record %r of %s refused: %s", external_id, endpoint.name, error)
+    rejection = Rejection(external_id, RejectedRecord.Reason.BAD_VALUE, str(error)[:500], repr(record)[:2000])
+    _reject(endpoint, run, rejection)
 
 
 def _reject(endpoint: Endpoint, run: SyncRun, rejection: Rejection) -> None:
@@ -207,10 +277,19 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
-def upsert(endpoint: Endpoint, incoming: Incoming, run: SyncRun | None = None) -> str:
-    """One remote record into its ContentItem; returns "created", "updated" or "unchanged".
-    Unchanged writes nothing at all (not even updated_at)."""
-    external_id = incoming.external_id.strip()
+@dataclass
+class Prepared:
+    """A record ready to store: its id, sanitised fields, payload and content hash."""
+
+    external_id: str
+    fields: dict[str, Any]
+    payload: dict[str, Any]
+    digest: str
+
+
+def prepare(incoming: Incoming) -> Prepared:
+    """Sanitise and hash `incoming`; ValueError (in words for the editor) if it cannot be stored."""
+    external_id = (incoming.external_id or "").strip()
     if not external_id:
         raise ValueError("The record has no id.")
     if len(external_id) > 300:
@@ -219,7 +298,17 @@ def upsert(endpoint: Endpoint, incoming: Incoming, run: SyncRun | None = None) -
     if not fields["title"]:
         raise ValueError("The record has no title.")
     payload = incoming.payload or {}
-    digest = content_hash(fields, payload)
+    return Prepared(external_id, fields, payload, content_hash(fields, payload))
+
+
+def upsert(endpoint: Endpoint, incoming: Incoming, run: SyncRun | None = None) -> str:
+    """One remote record into its ContentItem; returns "created", "updated" or "unchanged".
+    Unchanged writes nothing at all (not even updated_at)."""
+    return _upsert(endpoint, prepare(incoming), run)
+
+
+def _upsert(endpoint: Endpoint, prepared: Prepared, run: SyncRun | None) -> str:
+    external_id, fields, payload, digest = prepared.external_id, prepared.fields, prepared.payload, prepared.digest
     now = timezone.now()
     # The remote's texts are in the site's main language: the editors' translations stay theirs.
     with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE), transaction.atomic():
@@ -262,7 +351,11 @@ def upsert(endpoint: Endpoint, incoming: Incoming, run: SyncRun | None = None) -
 
 
 def _keep_version(item: ContentItem, run: SyncRun | None, now: datetime.datetime) -> None:
-    ContentVersion.objects.create(
+    _version(item, run, now).save()
+
+
+def _version(item: ContentItem, run: SyncRun | None, now: datetime.datetime) -> ContentVersion:
+    return ContentVersion(
         item=item,
         version=item.version,
         content_hash=item.content_hash,

@@ -334,3 +334,33 @@ def test_every_run_is_audited(endpoint: Endpoint, adapter: FakeAdapter) -> None:
     event = AuditEvent.objects.get(action="portal_sync.run")
     assert event.object_id == str(run.pk)
     assert event.details["created"] == 1
+
+
+def test_new_records_are_created_in_chunks_and_a_refused_one_is_rejected_alone(
+    endpoint: Endpoint, adapter: FakeAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("portal_sync.services.engine.CHUNK", 2)
+    refused = Incoming(external_id="urn:bad-kind", kind="k" * 40, title="A kind the column cannot hold")
+    adapter.batches.append(batch(news(1), news(2), news(3), refused, news(5)))
+    run = run_endpoint(endpoint)
+    assert (run.seen, run.created, run.failed, run.status) == (5, 4, 1, SyncRun.Status.PARTIAL)
+    assert RejectedRecord.objects.get().external_id == "urn:bad-kind"
+    assert ContentItem.objects.count() == ContentVersion.objects.count() == 4
+
+
+def test_a_record_sent_twice_in_one_batch_is_stored_once(endpoint: Endpoint, adapter: FakeAdapter) -> None:
+    adapter.batches.append(batch(news(1), news(2), news(1, title="News 1, again"), news(2)))
+    run = run_endpoint(endpoint)
+    assert (run.created, run.updated, run.unchanged) == (2, 1, 1)
+    assert ContentItem.objects.count() == 2
+    assert ContentItem.objects.get(external_id="urn:news:1").version == 2
+
+
+def test_a_rerun_reads_the_hashes_in_one_query(
+    endpoint: Endpoint, adapter: FakeAdapter, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    adapter.batches += [batch(*(news(n) for n in range(1, 21))), batch(*(news(n) for n in range(1, 21)))]
+    run_endpoint(endpoint)
+    # Lock, abandon, run row, the hashes, withdrawals, run and endpoint updates, audit: not one per record.
+    with django_assert_max_num_queries(14):
+        assert run_endpoint(endpoint).unchanged == 20

@@ -23,6 +23,7 @@ from aipim.celery import app
 from portal_sync.adapters import register
 from portal_sync.adapters.base import Incoming, PullBatch, Rejection
 from portal_sync.models import ContentItem, ContentVersion, Direction, Endpoint, ItemKind, SyncRun
+from portal_sync.services import engine
 from portal_sync.services.engine import AlreadyRunning, run_endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,10 @@ class StallingAdapter:
 
 
 register(ADAPTER, "pull", StallingAdapter())
+if STALL_AFTER is not None:
+    # In the worker: new records are committed in chunks of STALL_AFTER, so the first chunk is in
+    # the database when the run stalls and is killed.
+    engine.CHUNK = int(STALL_AFTER)
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ the strength of a document we could not read whole.
 Options (Endpoint.options): `kind` (when the endpoint has no item kind; default news),
 `complete_feed` (default true: the feed lists everything the source holds, so an entry gone from
 it is withdrawn; set false for a feed of the latest N entries), `opportunity_categories` (entries
-with one of these categories are opportunities, e.g. ["Bandi", "Avvisi"]), `max_bytes`.
+with one of these categories are opportunities, e.g. ["Bandi", "Avvisi"]), `conditional_get` (default
+true: the cursor keeps the feed's ETag and Last-Modified, the next run sends If-None-Match /
+If-Modified-Since and a 304 reads nothing), `max_bytes`.
 """
 
 from __future__ import annotations
@@ -37,12 +39,11 @@ from django.utils.translation import gettext as _
 from portal_sync.adapters import register
 from portal_sync.adapters.base import Incoming, PullBatch, Rejection
 from portal_sync.http import fetch
-from portal_sync.models import Adapter, ContentItem, Direction, ItemKind, RejectedRecord
+from portal_sync.models import Adapter, ContentItem, Direction, Endpoint, ItemKind, RejectedRecord
 
 if TYPE_CHECKING:
     import httpx
 
-    from portal_sync.models import Endpoint
 
 Reason = RejectedRecord.Reason
 
@@ -50,6 +51,7 @@ EXCERPT_CHARS = 2000
 MAX_EXTERNAL_ID = ContentItem._meta.get_field("external_id").max_length or 300
 MAX_TITLE = ContentItem._meta.get_field("title").max_length or 500
 MAX_URL = ContentItem._meta.get_field("url").max_length or 1000
+MAX_CURSOR = Endpoint._meta.get_field("cursor").max_length or 200
 
 # feedparser's "bozo" exceptions that say the encoding was wrong or unknown; NonXMLContentType only
 # says the server sent a feed as text/html or the like, which is harmless.
@@ -241,17 +243,56 @@ def endpoint_kind(endpoint: Endpoint, default: str = ItemKind.NEWS) -> str:
     return default
 
 
+def validators(cursor: str) -> dict[str, str]:
+    """The conditional-request headers kept in the cursor by the last run (ETag, Last-Modified)."""
+    try:
+        saved = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    if not isinstance(saved, dict):
+        return {}
+    headers = {}
+    if isinstance(saved.get("etag"), str):
+        headers["If-None-Match"] = saved["etag"]
+    if isinstance(saved.get("last_modified"), str):
+        headers["If-Modified-Since"] = saved["last_modified"]
+    return headers
+
+
+def cursor_of(headers: Any) -> str | None:
+    """The response's ETag and Last-Modified as a cursor, None when it sent neither (or too long)."""
+    saved = {key: headers.get(name) for key, name in (("etag", "etag"), ("last_modified", "last-modified"))}
+    saved = {key: value for key, value in saved.items() if value}
+    cursor = json.dumps(saved, sort_keys=True) if saved else None
+    return cursor if cursor and len(cursor) <= MAX_CURSOR else None
+
+
 class FeedAdapter:
+    """Fetches the feed, asking only for a changed one (If-None-Match / If-Modified-Since from the
+    cursor; option `conditional_get`, default true): a 304 is an empty batch that withdraws nothing."""
+
     def pull(self, endpoint: Endpoint, client: httpx.Client, *, cursor: str) -> PullBatch:
         options = endpoint.options or {}
+        conditional = bool(options.get("conditional_get", True))
+        if conditional:
+            # The client is this run's own (portal_sync.http.client_for), and the feed is one request.
+            client.headers.update(validators(cursor))
         response = fetch(client, endpoint.url, max_bytes=options.get("max_bytes"))
-        return parse_feed(
+        if response.status_code == 304:
+            return PullBatch([])  # not modified: nothing to read, nothing withdrawn, cursor kept
+        batch = parse_feed(
             response.content,
             kind=endpoint_kind(endpoint),
             complete=bool(options.get("complete_feed", True)),
             content_type=response.headers.get("content-type"),
             opportunity_categories=options.get("opportunity_categories"),
         )
+        whole_document = (Reason.INVALID_DOCUMENT, Reason.ENCODING)
+        unreadable = any(isinstance(r, Rejection) and r.reason in whole_document for r in batch.records)
+        if conditional and not unreadable:
+            # Keep the validators only for a document read whole, so a broken one is fetched again.
+            batch.cursor = cursor_of(response.headers)
+        return batch
 
 
 register(Adapter.FEED, Direction.PULL, FeedAdapter())

@@ -275,3 +275,54 @@ def test_a_body_cut_off_in_transit_is_a_remote_error(httpserver: HTTPServer, mak
 
     with pytest.raises(RemoteError, match="broke off"):
         pull(make_endpoint(url=httpserver.url_for("/feed")))
+
+
+def test_an_unchanged_feed_is_not_downloaded_again(httpserver: HTTPServer, make_endpoint) -> None:
+    from werkzeug import Request, Response
+
+    from portal_sync.models import SyncRun
+    from portal_sync.services.engine import run_endpoint
+
+    asked: list[tuple[str | None, str | None]] = []
+
+    def conditional(request: Request) -> Response:
+        asked.append((request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        headers = {"ETag": '"v1"', "Last-Modified": "Fri, 27 Nov 2026 15:30:00 GMT"}
+        return Response(RSS, content_type="application/rss+xml", headers=headers)
+
+    httpserver.expect_request("/feed").respond_with_handler(conditional)
+    endpoint = make_endpoint(url=httpserver.url_for("/feed"))
+
+    first = run_endpoint(endpoint)
+    second = run_endpoint(endpoint)
+
+    assert asked == [(None, None), ('"v1"', "Fri, 27 Nov 2026 15:30:00 GMT")]
+    assert (first.created, second.status, second.seen, second.withdrawn) == (3, SyncRun.Status.SUCCEEDED, 0, 0)
+    endpoint.refresh_from_db()
+    assert endpoint.cursor == '{"etag": "\\"v1\\"", "last_modified": "Fri, 27 Nov 2026 15:30:00 GMT"}'
+
+
+def test_validators_of_a_broken_document_are_not_kept(httpserver: HTTPServer, make_endpoint) -> None:
+    httpserver.expect_request("/feed").respond_with_data(
+        b"<rss><channel><item>", content_type="application/rss+xml", headers={"ETag": '"broken"'}
+    )
+    endpoint = make_endpoint(url=httpserver.url_for("/feed"), cursor='{"etag": "\\"v0\\""}')
+
+    batch = pull(endpoint)
+
+    assert batch.cursor is None  # the old validators stay: the next run fetches the document again
+    assert httpserver.log[0][0].headers.get("If-None-Match") == '"v0"'
+
+
+def test_conditional_requests_can_be_turned_off(httpserver: HTTPServer, make_endpoint) -> None:
+    httpserver.expect_request("/feed").respond_with_data(RSS, headers={"ETag": '"v1"'})
+    endpoint = make_endpoint(
+        url=httpserver.url_for("/feed"), cursor='{"etag": "\\"v1\\""}', options={"conditional_get": False}
+    )
+
+    batch = pull(endpoint)
+
+    assert len(incoming(batch)) == 3 and batch.cursor is None
+    assert "If-None-Match" not in httpserver.log[0][0].headers

@@ -3,6 +3,7 @@ buttons) and the list of records the runs rejected."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -81,6 +82,10 @@ class ItemDetailView(RoleRequiredMixin, View):
             "can_withdraw": "withdraw" in moves,
             "texts_form": texts or (TextsForm(item=item) if editor and item.state != ItemState.WITHDRAWN else None),
             "withdraw_form": withdraw_form or WithdrawForm(),
+            # The record as the source sent it (for services: the HSDS document), shown as text.
+            "payload_json": json.dumps(item.payload, ensure_ascii=False, indent=2, sort_keys=True)
+            if item.payload
+            else "",
         }
         return render(request, self.template_name, context, status=status)
 

@@ -9,12 +9,22 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils.translation import get_language
 from django.views.generic import ListView
 
 from portal_sync.models import ContentItem, ItemKind
 
 PUBLIC_KINDS = (ItemKind.NEWS, ItemKind.OPPORTUNITY)
 PAGE_SIZE = 12
+
+
+def with_text_language(item: ContentItem) -> ContentItem:
+    """Mark the language the visitor reads the title and the summary in: theirs when an editor
+    translated it, else Italian (the fallback), so that screen readers pronounce it right."""
+    language = (get_language() or "it").split("-")[0]
+    for name in ("title", "summary"):
+        setattr(item, f"{name}_language", language if getattr(item, f"{name}_{language}", None) else "it")
+    return item
 
 
 def public_items() -> QuerySet[ContentItem]:
@@ -32,6 +42,7 @@ class NewsListView(ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        context["items"] = [with_text_language(item) for item in context["items"]]
         context["updated_on"] = max((item.published_at for item in context["items"] if item.published_at), default=None)
         return context
 
@@ -41,7 +52,11 @@ def news_item(request: HttpRequest, public_id: Any) -> HttpResponse:
         item = public_items().defer("payload").get(public_id=public_id)
     except ContentItem.DoesNotExist as error:
         raise Http404 from error
-    return render(request, "portal_sync/public/news_detail.html", {"item": item, "updated_on": item.published_at})
+    return render(
+        request,
+        "portal_sync/public/news_detail.html",
+        {"item": with_text_language(item), "updated_on": item.published_at},
+    )
 
 
 urlpatterns: list[URLPattern] = [

@@ -121,6 +121,12 @@ def test_the_body_is_shown_as_stored_and_other_texts_escaped(client_for, editor,
     assert "&lt;b&gt;Titolo&lt;/b&gt;" in html and "<b>Titolo</b>" not in html
 
 
+def test_a_service_shows_the_document_the_source_sent_as_text(client_for, editor, make_endpoint):
+    item = make_item(make_endpoint(), kind=ItemKind.SERVICE, payload={"name": "<i>Sportello</i>", "status": "active"})
+    html = page(client_for(editor), reverse("portal_sync:item", args=[item.pk]))
+    assert "&quot;name&quot;: &quot;&lt;i&gt;Sportello&lt;/i&gt;&quot;" in html
+
+
 def test_arabic_inputs_are_written_right_to_left(client_for, editor, make_endpoint):
     item = make_item(make_endpoint())
     html = page(client_for(editor), reverse("portal_sync:item", args=[item.pk]))

@@ -55,6 +55,15 @@ def test_the_visitor_reads_the_editors_translation_or_the_italian(make_endpoint)
     assert "Solo in italiano" in html  # not translated yet: the Italian text, not an empty card
 
 
+def test_each_text_says_its_language_for_screen_readers(make_endpoint):
+    item = published(make_endpoint(), title_it="Bando lavoro", title_ar="إعلان عمل", summary_it="Solo italiano")
+    client = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    for url in (reverse("news:list"), reverse("news:item", args=[item.public_id])):
+        html = client.get(url).content.decode()
+        assert 'lang="ar"><a href' in html or '<h1 lang="ar">' in html
+        assert 'lang="it">Solo italiano' in html  # the summary is not translated yet
+
+
 def test_the_list_is_paginated_with_a_fixed_number_of_queries(make_endpoint):
     endpoint = make_endpoint()
     client = Client()

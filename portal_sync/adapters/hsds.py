@@ -8,7 +8,10 @@ Region's), the way the HSDS OpenAPI describes it.
   url, updated_at=last_modified, payload=the service document); an invalid one a Rejection
   (reason "schema") with the first errors.
 - Deletions: `GET {url}/services?minimal=true&page=N` (all pages) lists every id the remote holds
-  now → `present_ids`. A first run (no cursor) has just read every service, so it uses those ids.
+  now → `present_ids`. It also reconciles: pages shift when the remote changes while we read them,
+  so a service of the listing that the pages did not bring — any, on a first run; one modified
+  since the cursor, on a later run — is asked for on its own (`GET {url}/services/{id}`; a 404
+  means it is gone meanwhile). The same id twice in one run is that drift too: the later copy wins.
 - The new cursor is the time the run started, less a safety margin for clocks that disagree
   (an item sent twice costs nothing: its content hash is unchanged), so the next run asks only
   for what changed since.
@@ -19,7 +22,8 @@ asks again from the same point) and nothing is withdrawn. Transport failures are
 (portal_sync.http.fetch).
 
 Options (Endpoint.options): `per_page`, `full` (default true), `detect_deletions` (default true),
-`cursor_overlap_seconds` (default 300), `max_pages` (default 1000), `max_bytes` (per page).
+`cursor_overlap_seconds` (default 300), `max_pages` (default 1000), `max_refetch` (services asked
+for one by one in a run, default 200; past it the cursor does not move), `max_bytes` (per page).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import datetime
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -34,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from aipim.core.hsds import validation_errors
 from portal_sync.adapters import register
-from portal_sync.adapters.base import Incoming, PullBatch, Rejection
+from portal_sync.adapters.base import Incoming, PullBatch, Rejection, RemoteError
 from portal_sync.adapters.feed import MAX_EXTERNAL_ID, MAX_TITLE, excerpt, web_url
 from portal_sync.http import fetch
 from portal_sync.models import Adapter, Direction, ItemKind, RejectedRecord
@@ -110,9 +115,7 @@ def read_service(service: Any) -> Incoming | Rejection:
     if not name:
         return Rejection(external_id, Reason.MISSING_FIELD, _("The service has no name."), excerpt(service))
     last_modified = service.get("last_modified")
-    updated_at = parse_datetime(last_modified) if isinstance(last_modified, str) else None
-    if updated_at is not None and timezone.is_naive(updated_at):
-        updated_at = timezone.make_aware(updated_at, datetime.UTC)
+    updated_at = _aware(parse_datetime(last_modified)) if isinstance(last_modified, str) else None
     return Incoming(
         external_id=external_id,
         kind=ItemKind.SERVICE,
@@ -155,53 +158,101 @@ class HSDSAdapter:
             params["modified_after"] = cursor
 
         records: list[Incoming | Rejection] = []
-        seen: set[str] = set()
+        position: dict[str, int] = {}  # id → index in records
+
+        def take(record: Incoming | Rejection) -> None:
+            # The same id twice in one run is pagination drifting under a remote that changed
+            # during the run: the later copy is the newer one.
+            if record.external_id and record.external_id in position:
+                records[position[record.external_id]] = record
+                return
+            if record.external_id:
+                position[record.external_id] = len(records)
+            records.append(record)
+
         try:
             for contents in pages(params):
                 for service in contents:
-                    record = read_service(service)
-                    if record.external_id and record.external_id in seen:
-                        records.append(
-                            Rejection(
-                                record.external_id,
-                                Reason.BAD_VALUE,
-                                _("The service is listed twice."),
-                                excerpt(service),
-                            )
-                        )
-                        continue
-                    if record.external_id:
-                        seen.add(record.external_id)
-                    records.append(record)
+                    take(read_service(service))
         except PageError as error:
             records.append(
                 Rejection("", error.reason, error.detail[:500], excerpt(error.raw.decode("utf-8", "replace")))
             )
             return PullBatch(records)
 
-        present_ids: set[str] | None = None
-        if options.get("detect_deletions", True):
-            if not cursor:
-                present_ids = seen  # every service was just listed
-            else:
-                try:
-                    present_ids = set()
-                    minimal = {k: v for k, v in params.items() if k not in ("full", "modified_after")}
-                    for contents in pages({**minimal, "minimal": "true"}):
-                        for service in contents:
-                            raw_id = service.get("id") if isinstance(service, dict) else service
-                            if isinstance(raw_id, str | int) and str(raw_id).strip():
-                                present_ids.add(str(raw_id).strip())
-                except PageError as error:
-                    detail = _("The minimal listing cannot be read, nothing was withdrawn: %(error)s") % {
-                        "error": error.detail
-                    }
-                    records.append(
-                        Rejection("", error.reason, detail[:500], excerpt(error.raw.decode("utf-8", "replace")))
-                    )
-                    present_ids = None
         overlap = datetime.timedelta(seconds=int(options.get("cursor_overlap_seconds", 300)))
-        return PullBatch(records, present_ids=present_ids, cursor=(started - overlap).isoformat())
+        new_cursor: str | None = (started - overlap).isoformat()
+        if not options.get("detect_deletions", True):
+            return PullBatch(records, cursor=new_cursor)
+        minimal = {k: v for k, v in params.items() if k not in ("full", "modified_after")}
+        try:
+            listing = read_listing(pages({**minimal, "minimal": "true"}))
+        except PageError as error:
+            detail = _("The minimal listing cannot be read, nothing was withdrawn: %(error)s") % {"error": error.detail}
+            records.append(Rejection("", error.reason, detail[:500], excerpt(error.raw.decode("utf-8", "replace"))))
+            return PullBatch(records, cursor=new_cursor)
+
+        # Reconcile: a service the listing holds, changed since the cursor (any, on a first run), that
+        # the pages did not bring (they shifted while we read them) is asked for on its own.
+        since = _aware(parse_datetime(cursor)) if cursor else None
+        missed = [
+            service_id
+            for service_id, modified in listing.items()
+            if service_id not in position and (since is None or (modified is not None and modified >= since))
+        ]
+        max_refetch = int(options.get("max_refetch", 200))
+        for service_id in missed[:max_refetch]:
+            record = fetch_service(client, url, service_id, max_bytes=max_bytes)
+            if record is None:  # gone meanwhile
+                listing.pop(service_id)
+            else:
+                take(record)
+        if len(missed) > max_refetch:
+            new_cursor = None  # the rest is asked for again from the same point next time
+        return PullBatch(records, present_ids=set(listing), cursor=new_cursor)
+
+
+def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def read_listing(pages: Any) -> dict[str, datetime.datetime | None]:
+    """A minimal listing's ids with their modification time when given (last_modified or modified_date)."""
+    listing: dict[str, datetime.datetime | None] = {}
+    for contents in pages:
+        for service in contents:
+            raw_id = service.get("id") if isinstance(service, dict) else service
+            if not isinstance(raw_id, str | int) or not str(raw_id).strip():
+                continue
+            modified = None
+            if isinstance(service, dict):
+                raw = service.get("last_modified") or service.get("modified_date")
+                try:
+                    modified = _aware(parse_datetime(raw)) if isinstance(raw, str) else None
+                except ValueError:
+                    modified = None
+            listing[str(raw_id).strip()] = modified
+    return listing
+
+
+def fetch_service(
+    client: httpx.Client, url: str, service_id: str, *, max_bytes: int | None
+) -> Incoming | Rejection | None:
+    """GET {url}/{id}: the one service, None when the remote no longer has it (404)."""
+    try:
+        response = fetch(client, f"{url}/{quote(service_id, safe='')}", params={"full": "true"}, max_bytes=max_bytes)
+    except RemoteError as error:
+        if error.status in (404, 410):
+            return None
+        raise
+    try:
+        service = json.loads(response.content.decode("utf-8-sig"))
+    except ValueError as error:  # UnicodeDecodeError is a ValueError too
+        detail = _("The service cannot be read (%(error)s).") % {"error": error}
+        return Rejection(service_id[:MAX_EXTERNAL_ID], Reason.INVALID_DOCUMENT, detail[:500], excerpt(response.text))
+    return read_service(service)
 
 
 register(Adapter.HSDS, Direction.PULL, HSDSAdapter())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,18 @@ class HSDSServer:
         self.services = services
         self.per_page = per_page
         self.requests: list[dict[str, str]] = []
+        self.hidden: set[str] = set()  # left out of the full listing's pages (as if they had shifted)
+        self.singles: list[str] = []
         httpserver.expect_request("/api/services").respond_with_handler(self.handle)
+        httpserver.expect_request(re.compile(r"^/api/services/[^/]+$")).respond_with_handler(self.one)
+
+    def one(self, request: Request) -> Response:
+        service_id = request.path.rsplit("/", 1)[1]
+        self.singles.append(service_id)
+        for service in self.services:
+            if isinstance(service, dict) and service.get("id") == service_id:
+                return Response(json.dumps(service), content_type="application/json")
+        return Response("not found", status=404)
 
     def handle(self, request: Request) -> Response:
         args = dict(request.args)
@@ -42,8 +54,10 @@ class HSDSServer:
         if "modified_after" in args:
             after = datetime.datetime.fromisoformat(args["modified_after"])
             services = [s for s in services if datetime.datetime.fromisoformat(s["last_modified"]) >= after]
+        services = [s for s in services if not isinstance(s, dict) or s.get("id") not in self.hidden]
         if args.get("minimal") == "true":
-            services = [{"id": s["id"], "last_modified": s["last_modified"]} for s in services]
+            services = self.services
+            services = [{"id": s["id"], "last_modified": s["last_modified"]} for s in services if isinstance(s, dict)]
         per_page = int(args.get("per_page", self.per_page))
         page = int(args.get("page", 1))
         total_pages = max(1, -(-len(services) // per_page))
@@ -111,13 +125,15 @@ def test_a_first_pull_reads_every_page_and_every_service(httpserver: HTTPServer,
     assert pua.url == "https://www.comune.potenza.it/pua"
     assert pua.updated_at == datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)
     assert pua.payload["service_at_locations"][0]["location"]["addresses"][0]["city"] == "Potenza"
-    # Two pages of two, the full nested services, no delta on a first run.
-    assert [(r.get("page"), r.get("full"), r.get("modified_after")) for r in remote.requests] == [
-        ("1", "true", None),
-        ("2", "true", None),
+    # Two pages of two, the full nested services, no delta on a first run; then the minimal listing.
+    assert [(r.get("page"), r.get("full"), r.get("minimal"), r.get("modified_after")) for r in remote.requests] == [
+        ("1", "true", None, None),
+        ("2", "true", None, None),
+        ("1", None, "true", None),
+        ("2", None, "true", None),
     ]
-    # Everything was listed: those are the ids present, no minimal listing needed.
     assert batch.present_ids == set(items)
+    assert remote.singles == []  # the pages brought everything the listing holds
     # The cursor is the run's start less the safety margin.
     assert batch.cursor is not None
     cursor = datetime.datetime.fromisoformat(batch.cursor)
@@ -158,7 +174,7 @@ def test_a_service_against_the_schema_is_rejected_and_the_others_taken(httpserve
     documents[0]["status"] = "maybe open"
     del documents[1]["name"]
     documents.append("not an object")  # type: ignore[arg-type]
-    HSDSServer(httpserver, documents, per_page=10)
+    remote = HSDSServer(httpserver, documents, per_page=10)
 
     batch = pull(hsds_endpoint())
 
@@ -167,7 +183,8 @@ def test_a_service_against_the_schema_is_rejected_and_the_others_taken(httpserve
     assert refused == {(documents[0]["id"], "schema"), (documents[1]["id"], "schema"), ("", "invalid_document")}
     status = next(r for r in rejections(batch) if r.external_id == documents[0]["id"])
     assert "status" in status.detail and "maybe open" in status.excerpt
-    # A service refused today is still there: it is not withdrawn.
+    # A service refused today is still there: it is not withdrawn (nor asked for again).
+    assert remote.singles == []
     assert batch.present_ids is not None and documents[0]["id"] in batch.present_ids
 
 
@@ -320,4 +337,63 @@ def test_a_page_refused_for_a_moment_is_asked_again(httpserver: HTTPServer, hsds
     batch = pull(hsds_endpoint())
 
     assert len(incoming(batch)) == 3 and not rejections(batch)
-    assert [r["page"] for r in remote.requests] == ["1", "2", "2"]
+    assert [r["page"] for r in remote.requests if "minimal" not in r] == ["1", "2", "2"]
+
+
+def test_services_the_pages_skipped_are_asked_for_one_by_one(httpserver: HTTPServer, hsds_endpoint) -> None:
+    documents = services()
+    documents[2]["last_modified"] = "2026-11-29T08:00:00+00:00"
+    remote = HSDSServer(httpserver, documents)
+    remote.hidden = {documents[0]["id"], documents[2]["id"]}
+
+    first = pull(hsds_endpoint())  # a first run: every service the listing holds must arrive
+
+    assert set(incoming(first)) == {service["id"] for service in documents}
+    assert sorted(remote.singles) == sorted([documents[0]["id"], documents[2]["id"]])
+    assert first.present_ids == set(incoming(first))
+
+    remote.singles.clear()
+    later = pull(hsds_endpoint(), cursor="2026-11-28T00:00:00+00:00")
+
+    # Only the one changed since the cursor is missing from the delta: the unchanged one is not asked.
+    assert remote.singles == [documents[2]["id"]]
+    assert set(incoming(later)) == {documents[2]["id"]}
+
+
+def test_a_service_gone_before_it_is_asked_for_is_absent(httpserver: HTTPServer, hsds_endpoint) -> None:
+    documents = services()
+    remote = HSDSServer(httpserver, documents)
+    remote.hidden = {documents[0]["id"]}
+    httpserver.clear_all_handlers()
+    httpserver.expect_request("/api/services").respond_with_handler(remote.handle)
+    httpserver.expect_request(f"/api/services/{documents[0]['id']}").respond_with_data("gone", status=404)
+
+    batch = pull(hsds_endpoint())
+
+    assert documents[0]["id"] not in incoming(batch)
+    assert batch.present_ids == {documents[1]["id"], documents[2]["id"]}
+    assert not rejections(batch)
+
+
+def test_too_many_skipped_services_leave_the_cursor_for_next_time(httpserver: HTTPServer, hsds_endpoint) -> None:
+    documents = services(modified="2026-11-29T08:00:00+00:00")
+    remote = HSDSServer(httpserver, documents)
+    remote.hidden = {service["id"] for service in documents}
+
+    batch = pull(hsds_endpoint(max_refetch=1), cursor="2026-11-28T00:00:00+00:00")
+
+    assert len(remote.singles) == 1 and len(incoming(batch)) == 1
+    assert batch.cursor is None
+
+
+def test_the_same_service_twice_in_one_run_is_taken_once_the_later_copy(httpserver: HTTPServer, hsds_endpoint) -> None:
+    documents = services()
+    newer = copy.deepcopy(documents[0])
+    newer["description"] = "Versione più recente."
+    HSDSServer(httpserver, [*documents, newer], per_page=2)
+
+    batch = pull(hsds_endpoint())
+
+    assert [record.external_id for record in batch.records].count(documents[0]["id"]) == 1
+    assert incoming(batch)[documents[0]["id"]].summary == "Versione più recente."
+    assert not rejections(batch)

@@ -28,8 +28,10 @@ If-Modified-Since and a 304 reads nothing), `max_bytes`.
 from __future__ import annotations
 
 import calendar
+import codecs
 import datetime
 import json
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +162,55 @@ def _read_entry(entry: Any, *, kind: str, feed_language: str, opportunity_catego
     )
 
 
+_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*["'])([A-Za-z0-9._:-]+)(["'])""")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def charset_of(content_type: str | None) -> str | None:
+    for part in (content_type or "").split(";")[1:]:
+        key, _sep, value = part.strip().partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'").lower()
+    return None
+
+
+def decode_document(content: bytes, http_charset: str | None) -> str | None:
+    """The document's text, or None when its bytes are in none of the encodings it could be in.
+
+    Servers and documents often disagree (text/xml with no charset, a server-wide latin-1 default
+    on a UTF-8 file), so rather than trusting one, each encoding named — by a byte-order mark, the
+    XML declaration (UTF-8 when none), the HTTP charset — is tried strictly, UTF-8 first when any
+    names it: bytes that decode as UTF-8 are UTF-8. Latin-1 bytes in a document that says UTF-8,
+    with nothing else naming latin-1, are refused rather than guessed."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    match = _DECLARATION.match(content[:200].decode("ascii", errors="replace"))
+    named = [match.group(2).lower() if match else "utf-8", http_charset]
+    candidates = [name for name in named if name]
+    if any(codecs.lookup(name).name == "utf-8" for name in candidates if _known(name)):
+        candidates.insert(0, "utf-8")
+    for encoding in dict.fromkeys(candidates):
+        if not _known(encoding):
+            continue
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
 def parse_feed(
     content: bytes,
     *,
@@ -169,10 +220,21 @@ def parse_feed(
     opportunity_categories: list[str] | None = None,
 ) -> PullBatch:
     """Read an Atom or RSS document (bytes as received) into a PullBatch; never raises for bad data."""
-    headers = {"content-type": content_type} if content_type else {}
+    head = excerpt(content[:EXCERPT_CHARS].decode("utf-8", errors="replace"))
+    text = decode_document(content, charset_of(content_type))
+    if text is None:
+        detail = _("The feed's bytes are not in the encoding it declares.")
+        return PullBatch([Rejection("", Reason.ENCODING, detail, head)])
+    # feedparser gets the text again as UTF-8, declared so, whatever the server and the document said.
+    utf8 = _DECLARATION.sub(r"\g<1>utf-8\g<3>", text, count=1).encode("utf-8")
     try:
         # sanitize_html=False: HTML passes through as given, the engine sanitises (portal_sync.sanitize).
-        parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+        parsed = feedparser.parse(
+            utf8,
+            response_headers={"content-type": "application/xml; charset=utf-8"},
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     except Exception as error:
         return PullBatch(
             [
@@ -182,7 +244,6 @@ def parse_feed(
             ]
         )
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    head = excerpt(content[:EXCERPT_CHARS].decode("utf-8", errors="replace"))
     if isinstance(problem, _ENCODING_PROBLEMS):
         detail = _("The feed's bytes are not in the encoding it declares (%(error)s).") % {"error": problem}
         return PullBatch([Rejection("", Reason.ENCODING, detail[:500], head)])

@@ -326,3 +326,33 @@ def test_conditional_requests_can_be_turned_off(httpserver: HTTPServer, make_end
 
     assert len(incoming(batch)) == 3 and batch.cursor is None
     assert "If-None-Match" not in httpserver.log[0][0].headers
+
+
+@pytest.mark.parametrize(
+    ("content_type", "document"),
+    [
+        ("text/xml", RSS),  # no charset: RFC 3023 would say US-ASCII, the bytes are UTF-8
+        ("application/rss+xml; charset=ISO-8859-1", RSS),  # a server-wide latin-1 default on a UTF-8 file
+        ("text/html", RSS),
+        ("application/xml", RSS.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')),  # declared wrong too
+        ("application/xml", b"\xef\xbb\xbf" + RSS),  # with a byte-order mark
+    ],
+    ids=["text-xml", "server-latin-1", "text-html", "declared-latin-1", "bom"],
+)
+def test_utf8_bytes_are_read_as_utf8_whatever_is_declared(content_type: str, document: bytes) -> None:
+    items = incoming(parse_feed(document, content_type=content_type))
+
+    assert len(items) == 3
+    assert items["pim-news-4101"].summary.startswith("<p>Dal 1° dicembre")  # not 'Dal 1Â° dicembre'
+
+
+def test_latin1_bytes_are_read_when_the_document_or_the_server_says_latin1() -> None:
+    declared = rss("<item><guid>a</guid><title>Città e perché</title></item>", encoding="ISO-8859-1").encode("latin-1")
+    said_by_server = rss("<item><guid>a</guid><title>Città e perché</title></item>").encode("latin-1")
+
+    assert incoming(parse_feed(declared, content_type="text/xml; charset=utf-8"))["a"].title == "Città e perché"
+    assert incoming(parse_feed(said_by_server, content_type="text/xml; charset=iso-8859-1"))["a"].title == (
+        "Città e perché"
+    )
+    # Nothing names latin-1: refused rather than guessed.
+    assert [r.reason for r in rejections(parse_feed(said_by_server, content_type="application/xml"))] == ["encoding"]

@@ -12,7 +12,7 @@ from django.views.generic import ListView
 
 from aipim.core.views import RoleRequiredMixin
 from portal_sync.forms import InboxFilterForm
-from portal_sync.models import EDITOR_ROLES, READER_ROLES, ContentItem, ItemState, can_edit
+from portal_sync.models import READER_ROLES, ContentItem, ItemState, can_edit
 
 PAGE_SIZE = 25
 
@@ -56,7 +56,5 @@ class HomeView(RoleRequiredMixin, ListView):
             filter_form=self.filter_form,
             page_query=query.urlencode(),
             state_counts=[(value, label, counts.get(value, 0)) for value, label in ItemState.choices],
-            can_edit=can_edit(self.request.user),  # type: ignore[arg-type]
-            EDITOR_ROLES=EDITOR_ROLES,
         )
         return context

@@ -11,14 +11,16 @@ file was generated, and it would make every event look changed at every run.
 
 A VEVENT with no UID, no DTSTART or no SUMMARY, or a DTSTART that cannot be read, is a Rejection;
 one with STATUS:CANCELLED is not taken and does not count as present, so a published event that
-is cancelled at the source is withdrawn. A file that is not an iCalendar (or not UTF-8, which RFC
-5545 requires) is one Rejection and nothing is withdrawn. present_ids = every UID of the file.
+is cancelled at the source is withdrawn. A file that is not an iCalendar, or not UTF-8 (RFC 5545)
+nor in the charset the server names, is one Rejection and nothing is withdrawn. present_ids = every
+UID of the file.
 
 Options (Endpoint.options): `kind` (when the endpoint has no item kind; default event), `max_bytes`.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -28,7 +30,16 @@ from django.utils.translation import gettext as _
 
 from portal_sync.adapters import register
 from portal_sync.adapters.base import Incoming, PullBatch, Rejection
-from portal_sync.adapters.feed import MAX_EXTERNAL_ID, MAX_TITLE, endpoint_kind, excerpt, language_code, web_url
+from portal_sync.adapters.feed import (
+    MAX_EXTERNAL_ID,
+    MAX_TITLE,
+    charset_of,
+    decode_document,
+    endpoint_kind,
+    excerpt,
+    language_code,
+    web_url,
+)
 from portal_sync.http import fetch
 from portal_sync.models import Adapter, ContentItem, Direction, ItemKind, RejectedRecord
 
@@ -134,15 +145,13 @@ def read_event(event: icalendar.cal.Component, *, kind: str) -> Incoming | Rejec
     )
 
 
-def parse_calendar(content: bytes, *, kind: str = ItemKind.EVENT) -> PullBatch:
-    """Read an .ics file (bytes as received) into a PullBatch; never raises for bad data."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
+def parse_calendar(content: bytes, *, kind: str = ItemKind.EVENT, charset: str | None = None) -> PullBatch:
+    """Read an .ics file (bytes as received) into a PullBatch; never raises for bad data. The text is
+    UTF-8 (RFC 5545), or else in the `charset` the server named."""
+    text = decode_document(content.removeprefix(codecs.BOM_UTF8), charset)
+    if text is None:
         head = excerpt(content[:2000].decode("utf-8", errors="replace"))
-        return PullBatch(
-            [Rejection("", Reason.ENCODING, _("The calendar is not UTF-8 text (%(error)s).") % {"error": error}, head)]
-        )
+        return PullBatch([Rejection("", Reason.ENCODING, _("The calendar is not UTF-8 text."), head)])
     try:
         calendar = icalendar.Calendar.from_ical(text)
         events = calendar.walk("VEVENT")
@@ -196,7 +205,11 @@ class ICalAdapter:
     def pull(self, endpoint: Endpoint, client: httpx.Client, *, cursor: str) -> PullBatch:
         options = endpoint.options or {}
         response = fetch(client, endpoint.url, max_bytes=options.get("max_bytes"))
-        return parse_calendar(response.content, kind=endpoint_kind(endpoint, default=ItemKind.EVENT))
+        return parse_calendar(
+            response.content,
+            kind=endpoint_kind(endpoint, default=ItemKind.EVENT),
+            charset=charset_of(response.headers.get("content-type")),
+        )
 
 
 register(Adapter.ICAL, Direction.PULL, ICalAdapter())

@@ -199,3 +199,15 @@ def test_a_calendar_regenerated_with_new_stamps_writes_nothing(httpserver: HTTPS
     day = ContentItem.objects.get(endpoint=endpoint, external_id=DAY)
     assert (day.kind, day.location) == (ItemKind.EVENT, "Piazza Vittorio Veneto, Matera")
     assert day.starts_at == datetime.datetime(2026, 12, 18, tzinfo=ROME)
+
+
+def test_a_server_that_names_latin1_is_believed(httpserver: HTTPServer, make_endpoint) -> None:
+    document = calendar("UID:a\nDTSTART:20261201\nSUMMARY:Festa della città").decode().encode("latin-1")
+    httpserver.expect_request("/eventi.ics").respond_with_data(
+        document, content_type="text/calendar; charset=ISO-8859-1"
+    )
+
+    batch = pull(make_endpoint(adapter=Adapter.ICAL, url=httpserver.url_for("/eventi.ics")))
+
+    assert incoming(batch)["a"].title == "Festa della città"
+    assert batch.present_ids == {"a"}

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from aipim.core import audit
 from associations import signing
@@ -76,7 +77,14 @@ def render(booking: Booking, kind: str, *, extra: str = "", session: Session | N
     """(subject, plain text) of a message of `kind`, in the booker's language."""
     language = message_language(booking)
     with translation.override(language):
-        subject = str(SUBJECTS[BookingMessage.Kind(kind)]) % {"event": booking.event.title}
+        if kind == BookingMessage.Kind.OFFER and booking.seats_offered > 1:
+            subject = ngettext(
+                "%(count)d seat is free for you: %(event)s",
+                "%(count)d seats are free for you: %(event)s",
+                booking.seats_offered,
+            ) % {"count": booking.seats_offered, "event": booking.event.title}
+        else:
+            subject = str(SUBJECTS[BookingMessage.Kind(kind)]) % {"event": booking.event.title}
         body = render_to_string(f"associations/email/{kind}.txt", _context(booking, kind, extra, session))
     # The templates' optional parts leave runs of empty lines: one is enough between paragraphs.
     return subject[:250], re.sub(r"\n{3,}", "\n\n", body.strip()) + "\n"

@@ -122,6 +122,9 @@ def test_errors_are_listed_on_top_and_tied_to_their_fields(client, workshop, wor
     assert 'id="id_email_error"' in page
     consent_input = re.search(r"<input[^>]*id=\"id_consent\"[^>]*>", page).group(0)
     assert "id_consent_error" in consent_input
+    # The summary names the consent field without its sentence's full stop before the colon.
+    summary = page[page.index('id="error-summary"') : page.index("</ul>", page.index('id="error-summary"'))]
+    assert ".:" not in summary
     assert not Booking.objects.exists()
 
 

@@ -102,6 +102,19 @@ def test_the_offer_email_has_accept_and_decline_links(workshop_session, send_now
     assert not offer.attachments
 
 
+def test_an_offer_of_several_seats_says_so_in_its_subject(workshop_session, send_now) -> None:
+    workshop_session.capacity = 2
+    workshop_session.save()
+    holder = book(workshop_session, email="a@example.org", seats=2)
+    book(workshop_session, email="b@example.org", seats=2)
+    mail.outbox.clear()
+
+    send_now(service.cancel, holder)
+
+    offer = next(email for email in mail.outbox if email.to == ["b@example.org"])
+    assert offer.subject.startswith("2 seats are free for you")
+
+
 def test_phone_only_bookings_keep_their_message_as_failed_for_the_organiser(workshop_session, send_now) -> None:
     booking = send_now(book, workshop_session, email="", phone="333 1234567")
 

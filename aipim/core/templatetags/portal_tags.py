@@ -38,3 +38,10 @@ def select_options(field: BoundField) -> SafeString:
         '<option value="{}"{}>{}</option>',
         ((choice, " selected" if str(choice) == current else "", label) for choice, label in field.field.choices),  # type: ignore[attr-defined]
     )
+
+
+@register.filter
+def as_heading(label: Any) -> str:
+    """A field's label before a colon (an error summary's "Email: ..."): without the full stop or
+    colon a sentence-like label ends with."""
+    return str(label).rstrip().rstrip(".:;").rstrip()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
+from aipim.core.models import AuditEvent
 from aipim.core.views import RoleRequiredMixin
 from portal_sync.forms import TextsForm, WithdrawForm
 from portal_sync.models import (
@@ -37,12 +38,39 @@ MOVE_LABELS = {
     "approve": gettext_lazy("Approve"),
     "publish": gettext_lazy("Publish"),
 }
+HISTORY_LABELS = {
+    "content_item.start_review": gettext_lazy("Review started"),
+    "content_item.approve": gettext_lazy("Approved"),
+    "content_item.publish": gettext_lazy("Published"),
+    "content_item.withdraw": gettext_lazy("Withdrawn"),
+    "content_item.save_texts": gettext_lazy("Texts saved"),
+}
+HISTORY_LENGTH = 50
 DONE_MESSAGES = {
     "start_review": gettext_lazy("The item is in review."),
     "approve": gettext_lazy("The item is approved."),
     "publish": gettext_lazy("The item is published."),
     "withdraw": gettext_lazy("The item is withdrawn."),
 }
+
+
+def history(item: ContentItem) -> list[dict[str, Any]]:
+    """Who moved the item or edited its texts, and when (from the audit trail), newest first."""
+    events = (
+        AuditEvent.objects.filter(
+            object_type=ContentItem._meta.label_lower, object_id=str(item.pk), action__in=HISTORY_LABELS
+        )
+        .select_related("user")
+        .order_by("-at", "-pk")[:HISTORY_LENGTH]
+    )
+    return [
+        {
+            "at": event.at,
+            "what": HISTORY_LABELS[event.action],
+            "who": (event.user.full_name if event.user else "") or event.user_email,
+        }
+        for event in events
+    ]
 
 
 def _version(versions: list[ContentVersion], number: str | None) -> ContentVersion | None:
@@ -82,6 +110,7 @@ class ItemDetailView(RoleRequiredMixin, View):
             "can_withdraw": "withdraw" in moves,
             "texts_form": texts or (TextsForm(item=item) if editor and item.state != ItemState.WITHDRAWN else None),
             "withdraw_form": withdraw_form or WithdrawForm(),
+            "history": history(item),
             # The record as the source sent it (for services: the HSDS document), shown as text.
             "payload_json": json.dumps(item.payload, ensure_ascii=False, indent=2, sort_keys=True)
             if item.payload

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal_sync.models import ContentItem, ContentVersion, ItemKind, ItemState, RejectedRecord, SyncRun
+from portal_sync.services import editorial
 from tests.portal_sync.test_editorial import make_item
 
 
@@ -175,6 +176,17 @@ def test_an_editor_moves_an_item_to_publication(client_for, editor, make_endpoin
     assert item.state == ItemState.PUBLISHED and item.state_changed_by == editor
 
 
+def test_the_item_page_says_who_did_what_and_when(client_for, editor, administrator, make_endpoint):
+    item = make_item(make_endpoint())
+    client_for(editor).post(reverse("portal_sync:item_move", args=[item.pk, "start_review"]))
+    client_for(administrator).post(reverse("portal_sync:item_texts", args=[item.pk]), {"title_it": "Nuovo"})
+    html = page(client_for(editor), reverse("portal_sync:item", args=[item.pk]))
+    history = html[html.index('id="history"') :]
+    history = history[: history.index("</ol>")]
+    assert history.index("Texts saved") < history.index("Review started")  # newest first
+    assert administrator.full_name in history and editor.full_name in history
+
+
 def test_a_move_not_allowed_now_says_so_and_changes_nothing(client_for, editor, make_endpoint):
     item = make_item(make_endpoint())
     response = client_for(editor).post(reverse("portal_sync:item_move", args=[item.pk, "publish"]), follow=True)
@@ -203,9 +215,11 @@ def test_the_item_page_takes_the_same_number_of_queries_for_few_and_many_version
     client = client_for(editor)
     url = reverse("portal_sync:item", args=[item.pk])
     ContentVersion.objects.create(item=item, version=2, content_hash="h2", title="v2")
+    editorial.start_review(item, by=editor)
     few = queries(client, url)
     for number in range(3, 12):
         ContentVersion.objects.create(item=item, version=number, content_hash=f"h{number}", title=f"v{number}")
+        editorial.save_texts(item, by=editor, fields={"title_en": f"Title {number}"})
     assert queries(client, url) == few
 
 

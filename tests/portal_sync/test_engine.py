@@ -88,7 +88,8 @@ def test_first_run_creates_items_with_version_one(endpoint: Endpoint, adapter: F
     item = ContentItem.objects.get(endpoint=endpoint, external_id="urn:news:1")
     assert (item.state, item.version, item.title, item.kind) == (ItemState.RECEIVED, 1, "News 1", ItemKind.NEWS)
     assert item.title_it == "News 1"  # type: ignore[attr-defined]  # a modeltranslation field
-    assert list(item.versions.values_list("version", "title")) == [(1, "News 1")]
+    assert list(item.versions.values_list("version", "title", "run")) == [(1, "News 1", run.pk)]
+    assert len(set(ContentItem.objects.values_list("public_id", flat=True))) == 2
     endpoint.refresh_from_db()
     assert endpoint.cursor == "2026-11-30T07:00:00Z"
     assert endpoint.last_success_at is not None and endpoint.consecutive_failures == 0

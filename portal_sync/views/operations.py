@@ -94,7 +94,7 @@ class RunDetailView(RoleRequiredMixin, View):
             )
         except SyncRun.DoesNotExist as error:
             raise Http404 from error
-        rejections = run.rejections.order_by("-created_at", "-id")[: self.MAX_REJECTIONS]
+        rejections = list(run.rejections.order_by("-created_at", "-id")[: self.MAX_REJECTIONS])
         return render(request, self.template_name, {"run": run, "rejections": rejections})
 
 

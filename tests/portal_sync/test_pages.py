@@ -296,6 +296,19 @@ def test_a_run_page_shows_its_error_and_rejected_records(client_for, official, m
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
+def test_a_run_with_many_rejections_links_to_the_paginated_list(client_for, editor, make_endpoint, monkeypatch):
+    from portal_sync.views.operations import RunDetailView
+
+    monkeypatch.setattr(RunDetailView, "MAX_REJECTIONS", 2)
+    endpoint = make_endpoint()
+    run = finished_run(endpoint, status=SyncRun.Status.PARTIAL)
+    for number in range(3):
+        RejectedRecord.objects.create(run=run, endpoint=endpoint, external_id=f"urn:{number}", reason="bad_value")
+    html = page(client_for(editor), reverse("portal_sync:run", args=[run.pk]))
+    assert html.count("<code>urn:") == 2
+    assert f'{reverse("portal_sync:rejections")}?run={run.pk}">See all 3 rejected records' in html
+
+
 def test_the_rejected_records_list_narrows_to_one_run(client_for, editor, make_endpoint):
     endpoint = make_endpoint()
     first, second = finished_run(endpoint), finished_run(endpoint)

@@ -104,6 +104,7 @@ def run_endpoint(endpoint: Endpoint, *, trigger: str = SyncRun.Trigger.SCHEDULE,
                 batch = pull_adapter(endpoint.adapter).pull(endpoint, client, cursor=endpoint.cursor)
             apply_batch(endpoint, batch, run)
         except RemoteError as error:
+            logger.warning("portal_sync run %s of %s failed: %s", run.pk, endpoint.name, error)
             _fail(endpoint, run, str(error))
         except Exception as error:
             logger.exception("portal_sync run %s of %s failed", run.pk, endpoint.name)

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aipim.core import audit
 from portal_sync.models import Adapter, Direction, Endpoint, ItemKind, SyncRun
@@ -193,7 +194,10 @@ class Command(BaseCommand):
                 troubles += 1
         if troubles:
             # A non-zero exit tells cron or a script that something needs a look.
-            raise CommandError(_("%(count)d run(s) failed or could not start.") % {"count": troubles})
+            message = ngettext(
+                "%(count)d run failed or could not start.", "%(count)d runs failed or could not start.", troubles
+            )
+            raise CommandError(message % {"count": troubles})
 
     def _endpoint(self, name: str) -> Endpoint:
         endpoint = Endpoint.objects.filter(name=name).first()

@@ -76,7 +76,9 @@ class EventListView(ListView):
         context["events"] = [_labelled(e) for e in selectors.catalogue_cards(context["page_obj"].object_list)]
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter_form=self.filter_form, page_query=query.urlencode())
+        # On a phone the filters would fill the first screen: they stay folded until one is in use.
+        filters_active = sum(1 for name, value in query.items() if value and name in self.filter_form.fields)
+        context.update(filter_form=self.filter_form, page_query=query.urlencode(), filters_active=filters_active)
         return context
 
 

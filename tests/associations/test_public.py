@@ -488,3 +488,12 @@ def test_headings_are_in_order_on_the_event_page(client, workshop_session):
     assert levels[0] == 1
     assert all(b - a <= 1 for a, b in itertools.pairwise(levels))
     assert "<script>" not in main and "onclick" not in main
+
+
+def test_the_filters_stay_folded_until_one_is_in_use(client, workshop_session, settings):
+    settings.LANGUAGE_CODE = "en"
+    folded = client.get(reverse("events:list")).content.decode()
+    assert '<details class="events-filter-panel mb-4">' in folded
+    used = client.get(reverse("events:list"), {"category": "food", "page": "1"}).content.decode()
+    assert '<details class="events-filter-panel mb-4" open>' in used
+    assert "(1 in use)" in used

@@ -75,13 +75,16 @@ def test_visitor_books_in_arabic_cancels_and_the_waiting_person_is_offered_the_s
     assert page.locator("html").get_attribute("lang") == "ar"
     assert page.locator("html").get_attribute("dir") == "rtl"
 
-    # Finding the workshop: food and cooking.
+    # Finding the workshop: food and cooking. On a phone the filters are folded behind a button.
     search = page.locator("main form[role=search]")
+    assert not search.is_visible()
+    page.locator("main details.events-filter-panel > summary").click()
     search.locator('select[name="category"]').select_option(EventCategory.FOOD)
     search.locator('button[type="submit"]').click()
     page.wait_for_url(re.compile(r"category=food"))
     cards = page.locator("main article")
     assert cards.count() == 1
+    assert search.is_visible()  # a filter in use keeps them unfolded
     cards.get_by_role("link", name=TITLE_AR).click()
     page.wait_for_url(live_server.url + reverse("events:event", args=[workshop.slug]))
     assert page.locator("main h1").inner_text() == TITLE_AR

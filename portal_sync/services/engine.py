@@ -163,6 +163,7 @@ def apply_batch(endpoint: Endpoint, batch: PullBatch, run: SyncRun) -> None:
                 _create_chunk(endpoint, list(new.values()), run)
                 known.update((p.external_id, (p.digest, False)) for p in new.values())
                 new.clear()
+                _save_progress(run)
         elif seen is not None and seen == (prepared.digest, False):
             run.unchanged += 1
         else:
@@ -181,6 +182,12 @@ def apply_batch(endpoint: Endpoint, batch: PullBatch, run: SyncRun) -> None:
             logger.warning("portal_sync: %s listed nothing and rejected records; nothing withdrawn", endpoint.name)
         else:
             run.withdrawn += withdraw_missing(endpoint, batch.present_ids)
+
+
+def _save_progress(run: SyncRun) -> None:
+    """The counts so far, for the dashboard while a long run goes on (and for a run that dies)."""
+    counts = ("seen", "created", "updated", "unchanged", "failed")
+    SyncRun.objects.filter(pk=run.pk).update(**{name: getattr(run, name) for name in counts})
 
 
 def _create_chunk(endpoint: Endpoint, chunk: list[Prepared], run: SyncRun) -> None:

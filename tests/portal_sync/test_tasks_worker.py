@@ -104,6 +104,7 @@ def test_a_worker_killed_mid_run_leaves_nothing_the_next_run_does_not_finish(
     worker.wait(30)
     dead = SyncRun.objects.get()
     assert dead.status == SyncRun.Status.RUNNING and dead.finished_at is None
+    assert (dead.seen, dead.created) == (3, 3)  # its progress was saved after its first chunk
     assert Endpoint.objects.get(pk=endpoint.pk).cursor == ""
 
     # The next run (the schedule's); PostgreSQL frees the dead session's lock within moments.

@@ -101,11 +101,13 @@ def fetch(
     url: str,
     *,
     params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
     max_bytes: int | None = None,
     attempts: int | None = None,
     backoff: float | None = None,
 ) -> FetchedResponse:
-    """GET `url` and read the whole body. Retries 5xx, 429, timeouts and connection failures up to
+    """GET `url` (with extra `headers`, e.g. If-None-Match) and read the whole body; a 304 is
+    returned like a 200. Retries 5xx, 429, timeouts and connection failures up to
     `attempts` times (settings.PORTAL_SYNC_HTTP_ATTEMPTS, 4) waiting backoff·2ⁿ plus jitter
     (settings.PORTAL_SYNC_HTTP_BACKOFF, 0.25 s), or the remote's Retry-After capped at
     settings.PORTAL_SYNC_RETRY_AFTER_CAP (5 s). Raises RemoteError when it gives up, at once on a
@@ -122,7 +124,7 @@ def fetch(
                 delay = min(last_error.retry_after, retry_after_cap)
             time.sleep(delay)
         try:
-            return _fetch_once(client, url, params=params, max_bytes=max_bytes)
+            return _fetch_once(client, url, params=params, headers=headers, max_bytes=max_bytes)
         except RemoteError as error:
             if not _retryable(error):
                 raise
@@ -146,9 +148,11 @@ def _retryable(error: RemoteError) -> bool:
     return error.status is None or error.status == 429 or error.status >= 500
 
 
-def _fetch_once(client: httpx.Client, url: str, *, params: dict[str, Any] | None, max_bytes: int) -> FetchedResponse:
+def _fetch_once(
+    client: httpx.Client, url: str, *, params: dict[str, Any] | None, headers: dict[str, str] | None, max_bytes: int
+) -> FetchedResponse:
     try:
-        with client.stream("GET", url, params=params) as response:
+        with client.stream("GET", url, params=params, headers=headers) as response:
             status = response.status_code
             if status == 429 or status >= 500:
                 raise RemoteError(

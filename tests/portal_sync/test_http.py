@@ -239,3 +239,11 @@ def test_response_text_uses_the_declared_charset(make_endpoint, httpserver: HTTP
     )
     with client_for(make_endpoint()) as client:
         assert fetch(client, httpserver.url_for("/feed")).text == "città"
+
+
+def test_extra_headers_and_a_304_answer(make_endpoint, httpserver: HTTPServer) -> None:  # type: ignore[no-untyped-def]
+    httpserver.expect_request("/feed", headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
+    with client_for(make_endpoint()) as client:
+        response = fetch(client, httpserver.url_for("/feed"), headers={"If-None-Match": '"v1"'})
+    assert (response.status_code, response.content) == (304, b"")
+    assert len(httpserver.log) == 1

@@ -189,6 +189,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pua.tasks.referrals.escalate_overdue_referrals",
         "schedule": crontab(minute=20),
     },
+    # Each due pull endpoint of the portal sync gets one run; two runs of one endpoint never overlap (advisory lock).
+    "portal-sync-run-due": {"task": "portal_sync.tasks.run_due_endpoints", "schedule": crontab(minute="*")},
     # A seat offered to the waiting list goes to the next person once its claim window has passed.
     "associations-expire-offers": {
         "task": "associations.tasks.expire_offers_task",
@@ -405,6 +407,15 @@ PUA_SMS_BACKEND = env.str("PUA_SMS_BACKEND", default="pua.sms.LoggingSmsBackend"
 # --- Schools (Action 1) -----------------------------------------------------------------------
 SCHOOLS_MESSAGE_LINK_DAYS = env.int("SCHOOLS_MESSAGE_LINK_DAYS", default=60)
 SCHOOLS_CERTIFICATE_MIN_SHARE = env.str("SCHOOLS_CERTIFICATE_MIN_SHARE", default="0.70")
+
+# --- Portal sync (Action 3) ------------------------------------------------------------------
+# A remote document larger than this is refused while it streams in.
+PORTAL_SYNC_MAX_BYTES = env.int("PORTAL_SYNC_MAX_BYTES", default=10 * 1024 * 1024)
+# Attempts at one request (5xx, 429, timeouts, resets), waiting BACKOFF seconds doubled each time plus jitter,
+# and at most RETRY_AFTER_CAP seconds when the remote says Retry-After (the next scheduled run retries the rest).
+PORTAL_SYNC_HTTP_ATTEMPTS = env.int("PORTAL_SYNC_HTTP_ATTEMPTS", default=4)
+PORTAL_SYNC_HTTP_BACKOFF = env.float("PORTAL_SYNC_HTTP_BACKOFF", default=0.25)
+PORTAL_SYNC_RETRY_AFTER_CAP = env.float("PORTAL_SYNC_RETRY_AFTER_CAP", default=5.0)
 
 # --- Associations (Action 4) ------------------------------------------------------------------
 # Booking attempts per hour from one IP address (a cultural centre's wifi is shared) and for one email or phone.

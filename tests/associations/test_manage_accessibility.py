@@ -92,3 +92,11 @@ def test_check_in_on_a_phone(new_page, at_work, manager_association):
     assert page.get_by_text("present", exact=True).count() > 0
     assert CheckIn.objects.filter(booking__name="Amina Diallo").exists()
     assert axe_violations(page) == []
+
+
+def test_managers_pages_never_scroll_sideways_on_a_phone(new_page, at_work, manager_association):
+    """Wide tables scroll inside their box: a visually hidden header label once widened the whole page."""
+    page = new_page(language="en", width=PHONE, user=manager_association)
+    for name, (path, _shown) in pages(at_work, "en").items():
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name

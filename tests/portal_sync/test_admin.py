@@ -52,7 +52,8 @@ def test_endpoints_runs_rejections_and_items_are_registered() -> None:
     ]
 
 
-def test_credentials_are_written_but_never_shown_back(admin_client):
+def test_credentials_are_written_but_never_shown_back(admin_client, settings):
+    settings.LANGUAGE_CODE = "en"
     response = admin_client.post(reverse("admin:portal_sync_endpoint_add"), endpoint_form(credentials=SECRET))
     assert response.status_code == 302, response.content.decode()[:2000]
     endpoint = Endpoint.objects.get(name="portale")
@@ -67,7 +68,8 @@ def test_credentials_are_written_but_never_shown_back(admin_client):
     assert SECRET not in str(audit.details)
 
 
-def test_an_empty_input_keeps_the_credentials_and_a_new_one_replaces_them(admin_client, make_endpoint):
+def test_an_empty_input_keeps_the_credentials_and_a_new_one_replaces_them(admin_client, make_endpoint, settings):
+    settings.LANGUAGE_CODE = "en"
     endpoint = make_endpoint(name="portale", credentials=SECRET)
     url = reverse("admin:portal_sync_endpoint_change", args=[endpoint.pk])
     assert admin_client.post(url, endpoint_form(title="Nuovo titolo")).status_code == 302

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from aipim.core.models import AuditEvent, Service
 from portal_sync.models import ContentItem, ContentVersion, Endpoint, ItemKind, ItemState
@@ -208,7 +209,7 @@ def test_a_service_that_breaks_the_standard_is_not_published(make_endpoint, edit
     document = hsds_service(regional_office.name)
     document["status"] = "sleeping"
     item = make_item(make_endpoint(), kind=ItemKind.SERVICE, payload=document, state=ItemState.APPROVED)
-    with pytest.raises(ValidationError, match="directory"):
+    with translation.override("en"), pytest.raises(ValidationError, match="directory"):
         editorial.publish(item, by=editor)
     item.refresh_from_db()
     assert item.state == ItemState.APPROVED and item.service_id is None

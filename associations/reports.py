@@ -289,12 +289,24 @@ class Action4Report(ReportBuilder):
             "status_rows": [
                 (label, suppress(figures.by_status.get(value, 0))) for value, label in BookingStatus.choices
             ],
-            "seats_confirmed": suppress(figures.seats_confirmed),
-            "occupancy": _share(figures.seats_confirmed, figures.capacity),
-            "expected": suppress(figures.expected),
-            "checked_in": suppress(figures.checked_in),
+            # Tables of one figure a row (reports/_counts.html), as (label, value).
+            "association_rows": [
+                (_("Associations that held at least one session"), figures.associations),
+                (_("of which run by migrants"), figures.migrant_led_associations),
+                (_("Active networks of associations"), figures.networks),
+            ],
+            "seat_rows": [
+                (_("Seats available"), figures.capacity),
+                (_("Seats booked and confirmed"), suppress(figures.seats_confirmed)),
+                (_("Seats taken"), _share(figures.seats_confirmed, figures.capacity)),
+            ],
+            "attendance_rows": [
+                (_("Confirmed bookings expected"), suppress(figures.expected)),
+                (_("Bookings checked in"), suppress(figures.checked_in)),
+                (_("People present"), suppress(figures.present)),
+                (_("No-shows"), suppress(figures.no_shows)),
+            ],
             "present": suppress(figures.present),
-            "no_shows": suppress(figures.no_shows),
             "audience_rows": [
                 {
                     "label": label,

@@ -214,7 +214,7 @@ def test_the_report_has_aggregates_only_and_small_numbers_suppressed(db, season,
     html = rendering.render_body(builder, context, params=params)
     assert "Amina" not in html and "@example.org" not in html
     assert dict(context["status_rows"])["Confirmed"] == "11"
-    assert context["no_shows"] == "<5"  # three no-shows: too few to show
+    assert dict(context["attendance_rows"])["No-shows"] == "<5"  # three no-shows: too few to show
     assert context["present"] == "12"
     assert "Events held by kind" in html and "Participants by audience" in html
     # The PDF path renders the same body.

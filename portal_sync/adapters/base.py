@@ -6,9 +6,10 @@ raises for one bad record. Transport failures (timeouts, 5xx after retries, refu
 raise `RemoteError`: the run fails as a whole and nothing past the last finished item is lost,
 because every item is upserted on its own and the cursor moves only when a run finishes.
 
-A push adapter sends one outbox message and returns the remote id of the record; it raises
-`RemoteError` (the message is retried with backoff) or `PermanentError` (the remote refused the
-record itself, e.g. 400/422: retrying cannot help, the message goes dead at once).
+A push adapter renders one of our records as the remote's document and sends it (see
+`PushAdapter`); it raises `RemoteError` (the message is retried with backoff) or `PermanentError`
+(the remote refused the record itself, e.g. 400/422: retrying cannot help, the message goes dead at
+once).
 """
 
 from __future__ import annotations
@@ -86,6 +87,33 @@ class PullAdapter(Protocol):
 
 
 class PushAdapter(Protocol):
-    def push(
-        self, endpoint: Endpoint, message: OutboxMessage, client: httpx.Client, *, remote: RemoteRecord | None
+    """Sends our records to a push endpoint. An outbox message only says "this record changed"
+    (`object_type`, `object_id`); the adapter reads the record as it is when the message is sent,
+    so a message that waited sends the latest state, and a record gone since is deleted remotely.
+
+    `render` gives the document to send, or None when the record no longer exists (or is no longer
+    public): the drain then calls `delete` if the remote holds it. The drain hashes the document and
+    skips the call when the remote already holds that hash (`RemoteRecord.content_hash`), so an
+    unchanged record is never sent twice. `send` creates or updates the record at the remote: with
+    `remote.remote_id` when the remote already holds it, else with `message.idempotency_key`, so a
+    message sent twice (a timeout after the remote had saved it) still makes one record. It returns
+    the remote's id of the record. Both raise `RemoteError` (retried with backoff) or
+    `PermanentError` (dead at once)."""
+
+    object_types: tuple[str, ...]  # what this adapter sends, e.g. ("service",) or ("dataset",)
+
+    def render(self, endpoint: Endpoint, message: OutboxMessage) -> dict[str, Any] | None: ...
+
+    def send(
+        self,
+        endpoint: Endpoint,
+        message: OutboxMessage,
+        document: dict[str, Any],
+        client: httpx.Client,
+        *,
+        remote: RemoteRecord | None,
     ) -> str: ...
+
+    def delete(
+        self, endpoint: Endpoint, message: OutboxMessage, client: httpx.Client, *, remote: RemoteRecord
+    ) -> None: ...

@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aipim.accounts.models import Role
 from aipim.core.fields import EncryptedTextField
@@ -255,13 +256,13 @@ class SyncRun(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    seen = models.PositiveIntegerField(_("seen"), default=0)
-    created = models.PositiveIntegerField(_("created"), default=0)
-    updated = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
-    failed = models.PositiveIntegerField(_("failed"), default=0)
-    pushed = models.PositiveIntegerField(_("pushed"), default=0)
+    seen = models.PositiveIntegerField(pgettext_lazy("number of items in a run", "seen"), default=0)
+    created = models.PositiveIntegerField(pgettext_lazy("number of items in a run", "created"), default=0)
+    updated = models.PositiveIntegerField(pgettext_lazy("number of items in a run", "updated"), default=0)
+    unchanged = models.PositiveIntegerField(pgettext_lazy("number of items in a run", "unchanged"), default=0)
+    withdrawn = models.PositiveIntegerField(pgettext_lazy("number of items in a run", "withdrawn"), default=0)
+    failed = models.PositiveIntegerField(pgettext_lazy("number of items in a run", "failed"), default=0)
+    pushed = models.PositiveIntegerField(pgettext_lazy("number of items in a run", "pushed"), default=0)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:

@@ -256,3 +256,5 @@ def fetch_service(
 
 
 register(Adapter.HSDS, Direction.PULL, HSDSAdapter())
+
+import portal_sync.adapters.hsds_push  # noqa: E402, F401  (registers the push adapter of this protocol)

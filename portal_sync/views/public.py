@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import get_language
 from django.views.generic import ListView
 
@@ -16,6 +17,7 @@ from portal_sync.models import ContentItem, ItemKind
 
 PUBLIC_KINDS = (ItemKind.NEWS, ItemKind.OPPORTUNITY)
 PAGE_SIZE = 12
+MAIN_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
 
 
 def with_text_language(item: ContentItem) -> ContentItem:
@@ -25,6 +27,17 @@ def with_text_language(item: ContentItem) -> ContentItem:
     for name in ("title", "summary"):
         setattr(item, f"{name}_language", language if getattr(item, f"{name}_{language}", None) else "it")
     return item
+
+
+def feed_url(language: str) -> str:
+    """The address of our Atom feed in `language` (portal_sync.feeds); Italian has the bare address."""
+    url = reverse("news:feed")
+    return url if language == MAIN_LANGUAGE else f"{url}?lang={language}"
+
+
+def feed_link() -> dict[str, str]:
+    """The feed in the page's language, for the pages' <link rel="alternate">."""
+    return {"feed_url": feed_url((get_language() or MAIN_LANGUAGE).split("-")[0])}
 
 
 def public_items() -> QuerySet[ContentItem]:
@@ -44,6 +57,7 @@ class NewsListView(ListView):
         context = super().get_context_data(**kwargs)
         context["items"] = [with_text_language(item) for item in context["items"]]
         context["updated_on"] = max((item.published_at for item in context["items"] if item.published_at), default=None)
+        context.update(feed_link())
         return context
 
 
@@ -55,7 +69,7 @@ def news_item(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render(
         request,
         "portal_sync/public/news_detail.html",
-        {"item": with_text_language(item), "updated_on": item.published_at},
+        {"item": with_text_language(item), "updated_on": item.published_at, **feed_link()},
     )
 
 

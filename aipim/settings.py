@@ -191,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Each due pull endpoint of the portal sync gets one run; two runs of one endpoint never overlap (advisory lock).
     "portal-sync-run-due": {"task": "portal_sync.tasks.run_due_endpoints", "schedule": crontab(minute="*")},
+    # Each enabled push endpoint with messages due gets one drain of its outbox (same lock as the runs).
+    "portal-sync-drain-outboxes": {"task": "portal_sync.tasks.drain_due_outboxes", "schedule": crontab(minute="*")},
     # A seat offered to the waiting list goes to the next person once its claim window has passed.
     "associations-expire-offers": {
         "task": "associations.tasks.expire_offers_task",
@@ -416,6 +418,10 @@ PORTAL_SYNC_MAX_BYTES = env.int("PORTAL_SYNC_MAX_BYTES", default=10 * 1024 * 102
 PORTAL_SYNC_HTTP_ATTEMPTS = env.int("PORTAL_SYNC_HTTP_ATTEMPTS", default=4)
 PORTAL_SYNC_HTTP_BACKOFF = env.float("PORTAL_SYNC_HTTP_BACKOFF", default=0.25)
 PORTAL_SYNC_RETRY_AFTER_CAP = env.float("PORTAL_SYNC_RETRY_AFTER_CAP", default=5.0)
+# An outbox message that failed waits BACKOFF·2^(attempts−1) seconds, at most CAP, times a random 0.5–1.0
+# (or the remote's Retry-After when longer, also at most CAP) before its next try.
+PORTAL_SYNC_OUTBOX_BACKOFF_SECONDS = env.float("PORTAL_SYNC_OUTBOX_BACKOFF_SECONDS", default=30.0)
+PORTAL_SYNC_OUTBOX_BACKOFF_CAP_SECONDS = env.float("PORTAL_SYNC_OUTBOX_BACKOFF_CAP_SECONDS", default=6 * 60 * 60.0)
 
 # --- Associations (Action 4) ------------------------------------------------------------------
 # Booking attempts per hour from one IP address (a cultural centre's wifi is shared) and for one email or phone.

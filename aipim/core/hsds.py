@@ -20,8 +20,10 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.text import slugify
 from django.utils.translation import get_language
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
-from aipim.core import audit
+from aipim.core import audit, cpsv
 from aipim.core.models import (
     Contact,
     Location,
@@ -57,6 +59,15 @@ def organisation_id(organisation: Organisation) -> str:
 
 def category_term_id(category: str) -> str:
     return stable_id("category", category)
+
+
+def taxonomy_id(name_or_uri: str) -> str:
+    """Our category taxonomy by name, a CPSV-AP_IT scheme by its URI."""
+    return stable_id("taxonomy", name_or_uri)
+
+
+def cpsv_term_id(term: cpsv.Term) -> str:
+    return stable_id("cpsv-term", term.uri)
 
 
 def language_name(code: str, *, local: bool = False) -> str:
@@ -176,6 +187,147 @@ def contact_to_hsds(contact: Contact) -> dict[str, Any]:
     return data
 
 
+def _language() -> str:
+    return (get_language() or "it")[:2]
+
+
+def category_term_to_hsds(category: str) -> dict[str, Any]:
+    label = str(ServiceCategory(category).label)
+    return {
+        "id": category_term_id(category),
+        "code": category,
+        "name": label,
+        "description": label,
+        "taxonomy": CATEGORY_TAXONOMY,
+        "taxonomy_id": taxonomy_id(CATEGORY_TAXONOMY),
+        "language": _language(),
+    }
+
+
+def cpsv_term_to_hsds(term: cpsv.Term) -> dict[str, Any]:
+    label = term.label()
+    return {
+        "id": cpsv_term_id(term),
+        "code": term.code,
+        "name": label,
+        "description": label,
+        "taxonomy": cpsv.TAXONOMY,
+        "taxonomy_id": taxonomy_id(term.scheme.uri),
+        "term_uri": term.uri,
+        "language": "it" if _language() == "it" else "en",
+    }
+
+
+def taxonomies_to_hsds() -> list[dict[str, Any]]:
+    """Our category taxonomy, then the CPSV-AP_IT vocabularies we map to (HSDS `taxonomy` objects)."""
+    ours = {
+        "id": taxonomy_id(CATEGORY_TAXONOMY),
+        "name": CATEGORY_TAXONOMY,
+        "description": CATEGORY_TAXONOMY,
+    }
+    return [ours] + [
+        _drop_empty(
+            {
+                "id": taxonomy_id(scheme.uri),
+                "name": scheme.name(),
+                "description": scheme.name(),
+                "uri": scheme.uri,
+                "version": scheme.version,
+            }
+        )
+        for scheme in cpsv.SCHEMES
+    ]
+
+
+def taxonomy_terms_to_hsds() -> list[dict[str, Any]]:
+    return [category_term_to_hsds(category) for category in ServiceCategory.values] + [
+        cpsv_term_to_hsds(term) for term in cpsv.all_terms()
+    ]
+
+
+def _attributes(service_id: str, category: str) -> list[dict[str, Any]]:
+    """Our category first (what `service_from_hsds` reads back), then its CPSV-AP_IT terms."""
+    attributes = [
+        {
+            "id": stable_id("service-category", service_id),
+            "link_id": service_id,
+            "link_type": "category",
+            "link_entity": "service",
+            "taxonomy_term_id": category_term_id(category),
+            "value": category,
+            "taxonomy_term": category_term_to_hsds(category),
+        }
+    ]
+    for term in cpsv.terms_for(category):
+        attributes.append(
+            {
+                "id": stable_id("service-cpsv", service_id, term.uri),
+                "link_id": service_id,
+                "link_type": term.scheme.key,
+                "link_entity": "service",
+                "taxonomy_term_id": cpsv_term_id(term),
+                "value": term.code,
+                "taxonomy_term": cpsv_term_to_hsds(term),
+            }
+        )
+    return attributes
+
+
+def service_summary_to_hsds(service: Service) -> dict[str, Any]:
+    """The service's one-to-one fields (compiled/service_list.json), with its organization's."""
+    data = _drop_empty(
+        {
+            "id": str(service.pk),
+            "organization_id": organisation_id(service.organisation),
+            "name": service.name,
+            "description": service.description,
+            "url": service.url,
+            "email": service.email,
+            "status": service.status,
+            "application_process": service.application_process,
+            "fees_description": service.fees_description,
+            "eligibility_description": service.eligibility_description,
+            "last_modified": service.updated_at.isoformat() if service.updated_at else None,
+        }
+    )
+    organisation = organisation_to_hsds(service.organisation)
+    organisation.pop("phones", None)
+    data["organization"] = organisation
+    return data
+
+
+def service_at_location_to_hsds(service: Service, location: Location, *, full: bool = True) -> dict[str, Any]:
+    """One service at one of its locations (compiled/service_at_location.json, or its _list shape
+    with `full=False`). Expects what `directory_queryset` prefetches."""
+    service_id = str(service.pk)
+    sal_id = stable_id("service-at-location", service_id, location.pk)
+    location_data = location_to_hsds(location)
+    if not full:
+        location_data = {
+            key: value for key, value in location_data.items() if key not in ("addresses", "accessibility")
+        }
+        return {
+            "id": sal_id,
+            "service_id": service_id,
+            "location_id": str(location.pk),
+            "location": location_data,
+            "service": service_summary_to_hsds(service),
+        }
+    schedules = sorted(service.schedules.all(), key=lambda s: (_DAY_ORDER[s.weekday], s.opens_at, s.pk))
+    return {
+        "id": sal_id,
+        "service_id": service_id,
+        "location_id": str(location.pk),
+        "location": location_data,
+        "schedules": [
+            schedule_to_hsds(schedule, service_at_location_id=sal_id)
+            for schedule in schedules
+            if schedule.location_id == location.pk
+        ],
+        "service": service_summary_to_hsds(service),
+    }
+
+
 def service_to_hsds(service: Service) -> dict[str, Any]:
     """The fully nested HSDS service, in the active language (modeltranslation falls back to Italian).
 
@@ -213,24 +365,7 @@ def service_to_hsds(service: Service) -> dict[str, Any]:
         else []
     )
     data["contacts"] = [contact_to_hsds(contact) for contact in sorted(service.contacts.all(), key=lambda c: c.pk)]
-    data["attributes"] = [
-        {
-            "id": stable_id("service-category", service_id),
-            "link_id": service_id,
-            "link_type": "category",
-            "link_entity": "service",
-            "taxonomy_term_id": category_term_id(service.category),
-            "value": service.category,
-            "taxonomy_term": {
-                "id": category_term_id(service.category),
-                "code": service.category,
-                "name": str(ServiceCategory(service.category).label),
-                "description": str(ServiceCategory(service.category).label),
-                "taxonomy": CATEGORY_TAXONOMY,
-                "language": (get_language() or "it")[:2],
-            },
-        }
-    ]
+    data["attributes"] = _attributes(service_id, service.category)
     schedules = sorted(service.schedules.all(), key=lambda s: (_DAY_ORDER[s.weekday], s.opens_at, s.pk))
     service_at_locations = []
     for location in service.locations.all():
@@ -271,15 +406,27 @@ def directory_queryset() -> QuerySet[Service]:
 # --- validation against the official schemas ----------------------------------------------------
 
 
+def _schema(name: str) -> Any:
+    return json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
 @cache
 def _validator(name: str) -> jsonschema.protocols.Validator:
-    schema = json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    # The table schemas (taxonomy, taxonomy_term) refer to each other by file name ("metadata.json"):
+    # a registry resolves those names to the copies next to them.
+    registry: Registry = Registry().with_resources(
+        (f"{ref}.json", Resource.from_contents(_schema(ref), default_specification=DRAFT202012))
+        for ref in ("metadata", "taxonomy")
+    )
     # The compiled schemas carry no $schema key; the HSDS 3.0 documentation names Draft 2020-12.
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return jsonschema.Draft202012Validator(
+        _schema(name), registry=registry, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def validation_errors(data: Mapping[str, Any], schema: str = "service") -> list[str]:
-    """Every way in which `data` breaks the official compiled schema (`service` or `organization`)."""
+    """Every way in which `data` breaks an official schema: `service`, `organization`,
+    `service_at_location`, their `_list` shapes, `taxonomy` or `taxonomy_term`."""
     return [
         f"{'/'.join(str(part) for part in error.absolute_path) or '(root)'}: {error.message}"
         for error in _validator(schema).iter_errors(data)

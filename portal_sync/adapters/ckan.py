@@ -336,8 +336,9 @@ class Api:
                 _("CKAN %(action)s: the connection failed (%(error)s).") % {"action": action, "error": error}
             ) from error
         envelope = _envelope(content)
-        if 200 <= status < 300 and envelope.get("success") is True and isinstance(envelope.get("result"), dict):
-            return envelope["result"]  # type: ignore[no-any-return]
+        if 200 <= status < 300 and envelope.get("success") is True:
+            result = envelope.get("result")
+            return result if isinstance(result, dict) else {}  # the deletes answer null
         failure: dict[str, Any] = envelope["error"] if isinstance(envelope.get("error"), dict) else {}
         if status == 404 or failure.get("__type") == "Not Found Error":
             raise NotFound(action)

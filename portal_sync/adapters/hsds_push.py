@@ -160,19 +160,23 @@ def request(
             content = _read(response, url, max_bytes)
     except httpx.TimeoutException as error:
         raise RemoteError(_("%(method)s %(url)s: no answer in time.") % {"method": method, "url": url}) from error
-    except httpx.RemoteProtocolError as error:
-        # Closed before the whole answer came (a cut-short body): the remote may have saved the
-        # record, so the retry must carry the same key.
+    except httpx.ConnectError as error:
+        raise RemoteError(
+            _("%(method)s %(url)s: cannot connect (%(error)s).") % {"method": method, "url": url, "error": error}
+        ) from error
+    except (httpx.RemoteProtocolError, httpx.NetworkError) as error:
+        # Reset or closed before the whole answer came: the remote may have saved the record, so
+        # the retry must carry the same key.
         raise RemoteError(
             _("%(method)s %(url)s: the connection broke off (%(error)s).")
             % {"method": method, "url": url, "error": error}
         ) from error
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        raise BadAddress(_("%(url)s: not a valid address (%(error)s).") % {"url": url, "error": error}) from error
     except httpx.TransportError as error:
         raise RemoteError(
             _("%(method)s %(url)s: cannot connect (%(error)s).") % {"method": method, "url": url, "error": error}
         ) from error
-    except httpx.InvalidURL as error:
-        raise BadAddress(_("%(url)s: not a valid address (%(error)s).") % {"url": url, "error": error}) from error
     if status in REFUSED:
         raise PermanentError(
             _("%(method)s %(url)s answered %(status)d: %(reason)s")

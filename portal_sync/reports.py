@@ -409,6 +409,16 @@ class Action3Report(ReportBuilder):
     # The runs table has a column for each of the five statuses.
     page_orientation = "landscape"
 
+    def describe_parameters(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """As every report, but "Every endpoint" rather than a dash when none was chosen."""
+        described = super().describe_parameters(params)
+        if params.get("endpoint") is None:
+            field = self.form_class.base_fields["endpoint"]
+            described = [
+                (label, str(_("Every endpoint")) if label == str(field.label) else value) for label, value in described
+            ]
+        return described
+
     def build(self, params: Mapping[str, Any], *, progress: Progress) -> dict[str, Any]:
         date_from: datetime.date = params["date_from"]
         date_to: datetime.date = params["date_to"]

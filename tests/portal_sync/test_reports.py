@@ -379,6 +379,8 @@ def test_parameters_survive_the_round_trip(period):
     assert params["endpoint"] == period["ckan"] and params["kind"] == "service"
     described = dict(builder.describe_parameters(params))
     assert described["Endpoint"] == "CKAN regionale" and described["Kind of items"] == "Service"
+    everything = dict(builder.describe_parameters({**params, "endpoint": None, "kind": ""}))
+    assert everything["Endpoint"] == "Every endpoint" and everything["Kind of items"] == "Every kind"
 
 
 def test_the_build_runs_a_fixed_number_of_queries(period, make_endpoint, django_assert_max_num_queries):
@@ -426,3 +428,72 @@ def test_the_pdf_prints_the_same_figures(period, tmp_path, language):
     # A picture of the first pages, to look at (pdftoppm -png -r 60).
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / language)], check=True)
     assert (tmp_path / f"{language}-1.png").exists()
+
+
+# --- against the push side's pages and services, and the engine ---------------------------------
+
+
+def test_waiting_and_open_dead_letters_equal_the_operations_pages(period, client_for, editor):
+    """For a period that ends today: the operations page's messages waiting per endpoint, and the dead
+    letters page (portal_sync:outbox_dead) filtered by endpoint."""
+    client = client_for(editor)
+    operations = {
+        endpoint.pk: endpoint for endpoint in client.get(reverse("portal_sync:operations")).context["endpoints"]
+    }
+    for name in ("ckan", "regional"):
+        endpoint = period[name]
+        result = figures(endpoint, date_to=TODAY)
+        assert result.waiting == operations[endpoint.pk].pending_count, name
+        listed = client.get(reverse("portal_sync:outbox_dead"), {"endpoint": endpoint.pk}).context["page_obj"]
+        assert result.dead_open == listed.paginator.count == operations[endpoint.pk].dead_count == 1, name
+    assert figures(period["ckan"], date_to=TODAY).waiting == 3  # with the one written today
+
+
+def test_dead_letters_retried_and_discarded_by_the_outbox_services(make_endpoint, editor):
+    from portal_sync.services import outbox
+
+    endpoint = make_endpoint(direction=Direction.PUSH, adapter="ckan")
+    two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
+    retried = message(endpoint, status=OutboxMessage.Status.DEAD, dead_at=two_hours_ago)
+    discarded = message(endpoint, status=OutboxMessage.Status.DEAD, dead_at=two_hours_ago)
+    message(endpoint, status=OutboxMessage.Status.DEAD, dead_at=two_hours_ago)
+    outbox.retry(retried, editor)
+    outbox.discard(discarded, editor)
+    result = figures(date_to=TODAY)
+    assert (result.dead, result.retried, result.discarded, result.dead_open, result.waiting) == (3, 1, 1, 1, 1)
+    assert all(
+        datetime.timedelta(hours=2) <= time < datetime.timedelta(hours=2, minutes=1) for time in result.resolution_times
+    )
+    # Sent again, it failed for good again: a dead letter again, open, no longer resolved.
+    OutboxMessage.objects.filter(pk=retried.pk).update(status=OutboxMessage.Status.DEAD, dead_at=timezone.now())
+    result = figures(date_to=TODAY)
+    assert (result.dead, result.retried, result.discarded, result.dead_open) == (3, 0, 1, 2)
+
+
+def test_a_streak_of_real_runs_against_a_failing_source(make_endpoint, httpserver, settings, client_for, official):
+    """The engine against a loopback source: a run that works, two that fail (500), one that works,
+    one that fails. The time to recover is from the first failed run's start to the end of the run
+    that worked again; the source still failing is the one the operations page shows failing."""
+    from portal_sync.adapters import register
+    from portal_sync.services.engine import run_endpoint
+    from tests.portal_sync.test_engine_http import JsonList, items
+
+    settings.PORTAL_SYNC_HTTP_BACKOFF = 0.01
+    settings.PORTAL_SYNC_HTTP_ATTEMPTS = 1
+    register("jsonlist", "pull", JsonList())
+    source = make_endpoint(adapter="jsonlist", url=httpserver.url_for("/items"), timeout_seconds=1)
+    httpserver.expect_ordered_request("/items").respond_with_json(items(1, now="T1"))
+    for _ in range(2):
+        httpserver.expect_ordered_request("/items").respond_with_data("down", status=500)
+    httpserver.expect_ordered_request("/items").respond_with_json(items(1, 2, now="T2"))
+    httpserver.expect_ordered_request("/items").respond_with_data("down", status=500)
+    runs = [run_endpoint(source) for _ in range(5)]
+    httpserver.check_assertions()
+    assert [run.status for run in runs] == ["succeeded", "failed", "failed", "succeeded", "failed"]
+
+    result = figures(date_to=TODAY)
+    assert (result.streaks_begun, result.streaks_ended, result.still_failing) == (2, 1, 1)
+    assert result.recovery_times == [runs[3].finished_at - runs[1].started_at]
+    assert result.items_received == 2 and result.runs == {(source.pk, "succeeded"): 2, (source.pk, "failed"): 3}
+    page = client_for(official).get(reverse("portal_sync:operations")).context["endpoints"]
+    assert [endpoint.pk for endpoint in page if not endpoint.is_healthy] == [source.pk]

@@ -5,11 +5,14 @@ No documented API exists on the other side, so this module defines the protocol 
 regional system's developers in docs/interoperability.md, "Pushing services (HSDS)"). `{url}` is
 the endpoint's address; `/services` is added unless it already ends so.
 
-- Create: `POST {url}/services`, the HSDS service as JSON, with `Idempotency-Key: <uuid>` (the
-  outbox message's key). The remote answers 200/201 with the record as JSON whose `id` is its id
-  for the record (or with a `Location` header ending in it). A POST that repeats a key the remote
-  has already seen must not make a second record: the remote answers with the record made under
-  that key (updated with this body), so a message resent after a timeout still makes one record.
+- Create: `POST {url}/services`, the HSDS service as JSON, with `Idempotency-Key: <uuid>`. The
+  remote answers 200/201 with the record as JSON whose `id` is its id for the record (or with a
+  `Location` header ending in it). A POST that repeats a key the remote has already seen must not
+  make a second record: the remote answers with the record made under that key (updated with this
+  body). The key belongs to the record, not to the outbox message (see `creation_key`): every
+  message that creates one of our records carries the same key until the remote's record of it is
+  known to be gone, so neither a resend after a lost answer nor a later message after a dead or
+  discarded one can make a second copy.
 - Update: `PUT {url}/services/{remote id}` once the remote's id is known. A 404/410 there means
   someone removed the record at the remote: it is created again with a POST as above.
 - Delete: `DELETE {url}/services/{remote id}`; 404/410 mean it is already gone, which is success.
@@ -49,12 +52,13 @@ from portal_sync.adapters import register
 from portal_sync.adapters.base import PermanentError, RemoteError
 from portal_sync.adapters.hsds import services_url
 from portal_sync.http import DEFAULT_MAX_BYTES, BadAddress, TooLarge, _retry_after_seconds
-from portal_sync.models import Adapter, ContentItem, Direction
+from portal_sync.models import Adapter, ContentItem, Direction, RemoteRecord
 
 if TYPE_CHECKING:
-    from portal_sync.models import Endpoint, OutboxMessage, RemoteRecord
+    from portal_sync.models import Endpoint, OutboxMessage
 
 SERVICE = "service"
+KEY_NAMESPACE = uuid.UUID("5d0c8a4e-2f1b-5b7e-9a63-6c1f0e8b2d47")
 # service_from_hsds is given this prefix for the services that editors publish from a pull.
 PULLED_PREFIX = "portal_sync:"
 MAX_REASON = 300
@@ -110,9 +114,18 @@ class HSDSPushAdapter:
             answer = request(client, "PUT", record_url(base, remote.remote_id), document=document)
             if answer.status not in GONE:
                 return remote_id(answer, base, known=remote.remote_id)
-            # Removed at the remote by someone else: create it again below (once, by the key).
+            gone = remote.remote_id  # removed at the remote by someone else: create it again, once
+        else:
+            gone = (
+                RemoteRecord.objects.filter(
+                    endpoint=endpoint, object_type=message.object_type, object_id=message.object_id
+                )
+                .values_list("remote_id", flat=True)
+                .first()
+                or ""
+            )
         answer = request(
-            client, "POST", base, document=document, headers={"Idempotency-Key": str(message.idempotency_key)}
+            client, "POST", base, document=document, headers={"Idempotency-Key": creation_key(endpoint, message, gone)}
         )
         if answer.status in GONE:
             raise RemoteError(
@@ -125,6 +138,16 @@ class HSDSPushAdapter:
             return  # the remote never told us an id: there is nothing we could name
         # A 404 or 410 is a record already gone: what a delete wants.
         request(client, "DELETE", record_url(services_url(endpoint.url), remote.remote_id))
+
+
+def creation_key(endpoint: Endpoint, message: OutboxMessage, gone: str) -> str:
+    """The Idempotency-Key that creates our record `message.object_id` at `endpoint`: one per record
+    and generation, `gone` being the remote's id of its last record there that is now deleted ("" for
+    the first). Not `message.idempotency_key`: a message whose POST reached the remote but whose answer
+    was lost may go dead or be discarded, and the next message about the record, with a key of its
+    own, would then make a second copy."""
+    name = f"{endpoint.pk}:{message.object_type}:{message.object_id}:{gone}"
+    return str(uuid.uuid5(KEY_NAMESPACE, name))
 
 
 def language(endpoint: Endpoint) -> str:

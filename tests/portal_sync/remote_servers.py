@@ -11,14 +11,14 @@ and can be told to fail their next requests in the ways networks and servers fai
 Failures (`server.fail_next(kind, times=N)`), taken by the next matching requests in order:
 500, 429 with Retry-After, 400 (a refused record), "slow" (answers after `delay` seconds, past a
 client's timeout), "reset" (a TCP reset instead of an answer), "truncated" (a 2xx whose body stops
-half-way). `applied=True` makes the server carry the request out before it fails (a record saved
-whose answer never arrives), the case that idempotency keys are for.
+half-way), "invalid" (a 200 whose body is an HTML error page, not the document asked for).
+`applied=True` makes the server carry the request out before it fails (a record saved whose answer
+never arrives), the case that idempotency keys are for.
 
 The fixtures `regional_system` and `portal` give one server each, started once per session and
-emptied for each test. A non-root conftest
-cannot load plugins, so bind them in the test module that uses them:
-`regional_system = remote_servers.regional_system` (an assignment, not an import: no lint noise
-when a test names it as an argument).
+emptied for each test. A non-root conftest cannot load plugins, so bind them in the test module
+that uses them: `regional_system = remote_servers.regional_system` (an assignment, not an import:
+no lint noise when a test names it as an argument).
 """
 
 from __future__ import annotations
@@ -51,13 +51,14 @@ REFUSED = "400"
 SLOW = "slow"
 RESET = "reset"
 TRUNCATED = "truncated"
-KINDS = (ERROR_500, TOO_MANY, REFUSED, SLOW, RESET, TRUNCATED)
+INVALID = "invalid"
+KINDS = (ERROR_500, TOO_MANY, REFUSED, SLOW, RESET, TRUNCATED, INVALID)
 
 
 @dataclass
 class Failure:
     kind: str
-    applied: bool = False  # carry the request out, then fail its answer (slow, reset, truncated)
+    applied: bool = False  # carry the request out, then fail its answer (slow, reset, truncated, invalid)
     methods: tuple[str, ...] = ()  # only requests with these methods take it (all when empty)
     retry_after: str = "1"
     delay: float = 1.5
@@ -136,6 +137,10 @@ class ScriptedServer:
             return Response("Slow down.", status=429, headers={"Retry-After": failure.retry_after})
         if failure.kind == REFUSED:
             return Response(json.dumps({"detail": "Scripted refusal."}), status=400, content_type="application/json")
+        if failure.kind == INVALID:
+            if failure.applied:
+                self.handle(request)
+            return Response("<html><body>Service temporarily unavailable</body></html>", content_type="text/html")
         if failure.kind == SLOW:
             answer = self.handle(request) if failure.applied else Response("Not done.", status=503)
             time.sleep(failure.delay)

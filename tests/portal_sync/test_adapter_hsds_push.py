@@ -19,13 +19,22 @@ from aipim.core.hsds import validation_errors
 from aipim.core.models import Contact, Location, Organisation, Schedule, Service
 from portal_sync.adapters import push_adapter
 from portal_sync.adapters.base import PermanentError, RemoteError
-from portal_sync.adapters.hsds_push import HSDSPushAdapter
+from portal_sync.adapters.hsds_push import HSDSPushAdapter, creation_key
 from portal_sync.http import client_for
 from portal_sync.models import Adapter, ContentItem, Direction, Endpoint, ItemKind, OutboxMessage, RemoteRecord
 from portal_sync.services.outbox import push_endpoints_for
 from tests.factories import OrganisationFactory, ServiceFactory, municipality
 from tests.portal_sync import remote_servers
-from tests.portal_sync.remote_servers import ERROR_500, REFUSED, RESET, SLOW, TOO_MANY, TRUNCATED, RegionalSystem
+from tests.portal_sync.remote_servers import (
+    ERROR_500,
+    INVALID,
+    REFUSED,
+    RESET,
+    SLOW,
+    TOO_MANY,
+    TRUNCATED,
+    RegionalSystem,
+)
 
 regional_system = remote_servers.regional_system  # the fixture (a non-root conftest cannot load plugins)
 adapter = HSDSPushAdapter()
@@ -185,7 +194,7 @@ def test_first_send_posts_with_the_idempotency_key_then_updates_by_the_remote_id
     assert send(push_endpoint, message) == "R-0001"
     post = regional_system.requests[-1]
     assert (post.method, post.path) == ("POST", "/api/services")
-    assert post.headers["Idempotency-Key"] == str(message.idempotency_key)
+    assert post.headers["Idempotency-Key"] == creation_key(push_endpoint, message, gone="")
     assert post.headers["Content-Type"] == "application/json"
     assert post.body["id"] == str(service.pk)
 
@@ -209,7 +218,7 @@ def test_the_same_message_sent_twice_makes_one_record(
     assert len(regional_system.services) == 1
 
 
-@pytest.mark.parametrize("kind", [SLOW, RESET, TRUNCATED])
+@pytest.mark.parametrize("kind", [SLOW, RESET, TRUNCATED, INVALID])
 def test_an_answer_lost_after_the_remote_saved_is_resent_with_the_same_key_and_makes_one_record(
     push_endpoint: Endpoint,
     service: Service,
@@ -224,8 +233,41 @@ def test_an_answer_lost_after_the_remote_saved_is_resent_with_the_same_key_and_m
 
     assert send(push_endpoint, message) == "R-0001"
     keys = {seen.headers["Idempotency-Key"] for seen in regional_system.requests}
-    assert keys == {str(message.idempotency_key)}
+    assert keys == {creation_key(push_endpoint, message, gone="")}
     assert regional_system.source_ids() == {str(service.pk): 1}
+
+
+def test_a_later_message_after_a_dead_one_whose_record_was_saved_makes_no_second_copy(
+    push_endpoint: Endpoint, service: Service, regional_system: RegionalSystem
+) -> None:
+    """The key is the record's, not the message's: the first message's POST was saved but its answer
+    lost, the message went dead (or was discarded), and the next message about the service finds
+    the same record."""
+    first = message_for(push_endpoint, service)
+    regional_system.fail_next(RESET, applied=True)
+    with pytest.raises(RemoteError):
+        send(push_endpoint, first)
+    OutboxMessage.objects.filter(pk=first.pk).update(status=OutboxMessage.Status.DISCARDED)
+    later = message_for(push_endpoint, service)
+    assert later.idempotency_key != first.idempotency_key
+    assert send(push_endpoint, later) == "R-0001"
+    assert regional_system.source_ids() == {str(service.pk): 1}
+
+
+def test_the_key_of_another_record_or_endpoint_differs(
+    push_endpoint: Endpoint, service: Service, make_endpoint: Callable[..., Endpoint]
+) -> None:
+    message = message_for(push_endpoint, service)
+    other_service = message_for(push_endpoint, ServiceFactory())
+    other_endpoint = make_endpoint(adapter=Adapter.HSDS, direction=Direction.PUSH, url="http://127.0.0.1:9/api")
+    keys = {
+        creation_key(push_endpoint, message, gone=""),
+        creation_key(push_endpoint, message, gone="R-0001"),
+        creation_key(push_endpoint, other_service, gone=""),
+        creation_key(other_endpoint, message, gone=""),
+    }
+    assert len(keys) == 4
+    assert all(uuid.UUID(key) for key in keys)
 
 
 def test_a_record_removed_at_the_remote_is_created_again_once(
@@ -241,6 +283,8 @@ def test_a_record_removed_at_the_remote_is_created_again_once(
         ("PUT", "/api/services/R-0001"),
         ("POST", "/api/services"),
     ]
+    # A new generation, a new key: the remote must not answer with the record it no longer holds.
+    assert regional_system.requests[-1].headers["Idempotency-Key"] == creation_key(push_endpoint, message, "R-0001")
     assert regional_system.source_ids() == {str(service.pk): 1}
 
 
@@ -250,9 +294,11 @@ def test_a_record_we_deleted_at_the_remote_is_posted_again_when_it_comes_back(
     regional_system: RegionalSystem,
 ) -> None:
     remote = remote_record(push_endpoint, service, "R-0099")
-    remote.deleted_at = remote.pushed_at
-    assert send(push_endpoint, message_for(push_endpoint, service), remote=remote) == "R-0001"
+    RemoteRecord.objects.filter(pk=remote.pk).update(deleted_at=remote.pushed_at)
+    message = message_for(push_endpoint, service)
+    assert send(push_endpoint, message, remote=None) == "R-0001"  # the drain passes no deleted record
     assert [r.method for r in regional_system.requests] == ["POST"]
+    assert regional_system.requests[0].headers["Idempotency-Key"] == creation_key(push_endpoint, message, "R-0099")
 
 
 def test_the_token_is_sent_as_a_bearer(
@@ -342,6 +388,7 @@ def test_an_invalid_document_is_refused_before_it_leaves(
         (RESET, RemoteError, "broke off"),
         (TRUNCATED, RemoteError, "broke off"),
         (REFUSED, PermanentError, "answered 400: Scripted refusal."),
+        (INVALID, RemoteError, "without the record's id"),
     ],
 )
 def test_each_failure_is_mapped_and_nothing_is_saved(

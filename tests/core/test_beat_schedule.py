@@ -13,6 +13,8 @@ SCHEDULED_JOBS = {
     "schools.tasks.recompute_risk_nightly",
     "pua.tasks.appointments.send_appointment_reminders",
     "pua.tasks.referrals.escalate_overdue_referrals",
+    "portal_sync.tasks.run_due_endpoints",
+    "portal_sync.tasks.drain_due_outboxes",
 }
 
 

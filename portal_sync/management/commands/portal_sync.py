@@ -1,10 +1,11 @@
-"""`manage.py portal_sync`: configure endpoints and run pulls from the command line.
+"""`manage.py portal_sync`: configure endpoints, run pulls and drain push endpoints' outboxes from
+the command line.
 
     portal_sync endpoint add NAME --adapter feed --direction pull --url URL [--title T]
         [--item-kind news] [--interval 60] [--credentials-from-env VAR | --credentials-stdin]
         [--option key=value ...] [--disabled]
     portal_sync endpoint list | enable NAME | disable NAME
-    portal_sync run [--endpoint NAME | --all]
+    portal_sync run [--endpoint NAME | --all]    (a push endpoint: send its due outbox messages)
 
 Credentials never appear on the command line (where `ps` and shell history would keep them) and are
 never printed back: `list` says only whether they are set."""
@@ -23,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aipim.core import audit
-from portal_sync.models import Adapter, Direction, Endpoint, ItemKind, SyncRun
-from portal_sync.services import engine
+from portal_sync.models import Adapter, Direction, Endpoint, ItemKind, OutboxMessage, SyncRun
+from portal_sync.services import engine, outbox
 
 # What a pull endpoint's records are when --item-kind is not given.
 DEFAULT_KIND = {Adapter.FEED: ItemKind.NEWS, Adapter.HSDS: ItemKind.SERVICE, Adapter.ICAL: ItemKind.EVENT}
@@ -41,7 +42,7 @@ def _option(text: str) -> tuple[str, Any]:
 
 
 class Command(BaseCommand):
-    help = "Configure portal sync endpoints and run pulls."
+    help = "Configure portal sync endpoints, run pulls and send the outboxes of push endpoints."
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -69,10 +70,17 @@ class Command(BaseCommand):
             switch = actions.add_parser(verb, help=f"{verb.capitalize()} an endpoint.")
             switch.add_argument("name")
 
-        run = commands.add_parser("run", help="Pull now (due endpoints unless --endpoint or --all).")
+        run = commands.add_parser(
+            "run",
+            help="Pull now and send what push endpoints have due (due pulls and outboxes unless --endpoint or --all).",
+        )
         which = run.add_mutually_exclusive_group()
         which.add_argument("--endpoint", metavar="NAME")
-        which.add_argument("--all", action="store_true", help="Every enabled pull endpoint, due or not.")
+        which.add_argument(
+            "--all",
+            action="store_true",
+            help="Every enabled pull endpoint, due or not, and every enabled push endpoint.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["command"] == "run":
@@ -160,35 +168,54 @@ class Command(BaseCommand):
         if options["endpoint"]:
             endpoints = [self._endpoint(options["endpoint"])]
         elif options["all"]:
-            endpoints = list(Endpoint.objects.enabled().filter(direction=Direction.PULL))
+            endpoints = list(Endpoint.objects.enabled().order_by("direction", "name"))
         else:
-            endpoints = list(engine.due_endpoints())
+            pushing = OutboxMessage.objects.due().values("endpoint_id")
+            endpoints = [
+                *engine.due_endpoints().order_by("name"),
+                *Endpoint.objects.enabled().filter(direction=Direction.PUSH, pk__in=pushing).order_by("name"),
+            ]
         if not endpoints:
             self.stdout.write(_("No endpoint to run."))
         troubles = 0
         for endpoint in endpoints:
             try:
-                run = engine.run_endpoint(endpoint, trigger=SyncRun.Trigger.COMMAND)
+                if endpoint.direction == Direction.PUSH:
+                    run = outbox.drain(endpoint, trigger=SyncRun.Trigger.COMMAND)
+                else:
+                    run = engine.run_endpoint(endpoint, trigger=SyncRun.Trigger.COMMAND)
             except engine.AlreadyRunning as error:
                 self.stderr.write(str(error))
                 troubles += 1
                 continue
-            self.stdout.write(
-                _(
-                    "%(name)s: %(status)s — seen %(seen)d, created %(created)d, updated %(updated)d, "
-                    "unchanged %(unchanged)d, withdrawn %(withdrawn)d, rejected %(failed)d"
+            if endpoint.direction == Direction.PUSH:
+                self.stdout.write(
+                    _("%(name)s: %(status)s — sent %(pushed)d, unchanged %(unchanged)d, failed %(failed)d")
+                    % {
+                        "name": endpoint.name,
+                        "status": run.get_status_display(),
+                        "pushed": run.pushed,
+                        "unchanged": run.unchanged,
+                        "failed": run.failed,
+                    }
                 )
-                % {
-                    "name": endpoint.name,
-                    "status": run.get_status_display(),
-                    "seen": run.seen,
-                    "created": run.created,
-                    "updated": run.updated,
-                    "unchanged": run.unchanged,
-                    "withdrawn": run.withdrawn,
-                    "failed": run.failed,
-                }
-            )
+            else:
+                self.stdout.write(
+                    _(
+                        "%(name)s: %(status)s — seen %(seen)d, created %(created)d, updated %(updated)d, "
+                        "unchanged %(unchanged)d, withdrawn %(withdrawn)d, rejected %(failed)d"
+                    )
+                    % {
+                        "name": endpoint.name,
+                        "status": run.get_status_display(),
+                        "seen": run.seen,
+                        "created": run.created,
+                        "updated": run.updated,
+                        "unchanged": run.unchanged,
+                        "withdrawn": run.withdrawn,
+                        "failed": run.failed,
+                    }
+                )
             if run.status == SyncRun.Status.FAILED:
                 self.stderr.write(run.error)
                 troubles += 1

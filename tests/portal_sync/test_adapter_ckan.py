@@ -255,9 +255,13 @@ def test_server_failures_are_remote_errors(endpoint, ckan, kind):
     assert len(ckan.resources(PACKAGE)) == 1
 
 
-def test_an_answer_that_is_not_ckans_envelope_is_a_remote_error(endpoint, ckan):
+@pytest.mark.parametrize("status", [200, 502])
+def test_an_answer_that_is_not_ckans_envelope_is_a_remote_error(endpoint, ckan, status):
+    """A proxy's HTML page, even with a 200, is not CKAN's answer: tried again later, never taken as done."""
     ckan.server.clear()
-    ckan.server.expect_request("/api/3/action/package_show").respond_with_data("<html>proxy</html>", status=502)
+    ckan.server.expect_request("/api/3/action/package_show").respond_with_data(
+        "<html>Service temporarily unavailable</html>", status=status, content_type="text/html"
+    )
     with pytest.raises(RemoteError):
         push(endpoint, message_for(endpoint, OCTOBER))
 

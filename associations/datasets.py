@@ -44,7 +44,7 @@ register(
         title=_("Associations: events and workshops held, per municipality and month"),
         description=_(
             "Sessions of the associations' published events and workshops that took place each month, per "
-            "municipality of the session and kind of event. Sessions are not people: no count is suppressed."
+            "municipality of the session and kind of event."
         ),
         theme="SOCI",
         action=4,
@@ -61,7 +61,7 @@ register(
         title=_("Associations: participants checked in, per municipality and month"),
         description=_(
             "People checked in at the door of the associations' events and workshops held each month, per "
-            "municipality of the session. Counts from 1 to 4 are published as <5."
+            "municipality of the session."
         ),
         theme="SOCI",
         action=4,

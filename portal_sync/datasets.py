@@ -34,8 +34,7 @@ register(
         title=_("Integration portal: items published by kind, per month"),
         description=_(
             "News, opportunities, services and events received from the national Portale Integrazione "
-            "Migranti and published by the Region's editors each month, by kind, for the whole region. "
-            "Public items, not people: no count is suppressed."
+            "Migranti and published by the Region's editors each month, by kind, for the whole region."
         ),
         theme="GOVE",
         action=3,

@@ -45,8 +45,7 @@ register(
         slug="pua-cases-opened",
         title=_("PUA desks: new unified cases per municipality and month"),
         description=_(
-            "Unified cases opened by the PUA desks (single access points) each month, per municipality of "
-            "the desk. Counts from 1 to 4 are published as <5."
+            "Unified cases opened by the PUA desks (single access points) each month, per municipality of the desk."
         ),
         theme="SOCI",
         action=2,
@@ -62,7 +61,7 @@ register(
         title=_("PUA desks: referrals by kind of service, per municipality and month"),
         description=_(
             "Referrals sent by the PUA desks to the services of the shared directory each month, per "
-            "municipality of the desk and kind of service. Counts from 1 to 4 are published as <5."
+            "municipality of the desk and kind of service."
         ),
         theme="SOCI",
         action=2,

@@ -55,7 +55,7 @@ register(
         description=_(
             "Pupils followed each month by the schools' intercultural help desks (a visit, an appointment "
             "with a cultural mediator or an open support case), each counted once, per municipality of the "
-            "school. Counts from 1 to 4 are published as <5."
+            "school."
         ),
         theme="EDUC",
         action=1,
@@ -72,7 +72,7 @@ register(
         description=_(
             "Enrolments in the schools' courses (Italian as a second language, mother tongue, foreign "
             "languages, intercultural labs) running each month, per municipality of the school and kind of "
-            "course. Counts from 1 to 4 are published as <5."
+            "course."
         ),
         theme="EDUC",
         action=1,

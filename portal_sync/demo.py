@@ -25,7 +25,17 @@ from django.utils import timezone
 from aipim.accounts.models import User
 from aipim.core.models import Organisation
 from portal_sync.adapters.base import Incoming
-from portal_sync.models import Adapter, ContentItem, Direction, Endpoint, ItemKind, ItemState, RejectedRecord, SyncRun
+from portal_sync.models import (
+    Adapter,
+    ContentItem,
+    ContentVersion,
+    Direction,
+    Endpoint,
+    ItemKind,
+    ItemState,
+    RejectedRecord,
+    SyncRun,
+)
 from portal_sync.services import editorial, engine
 
 EDITOR = "editor@demo.aipim.it"
@@ -303,10 +313,22 @@ def _pull_items(
         engine.upsert(endpoint, _incoming(entry, kind, now), run)
     run.seen = run.created = len(entries)
     run.save(update_fields=["seen", "created"])
+    _received_during(run)
     for entry in entries:
         item = ContentItem.objects.get(endpoint=endpoint, external_id=f"{EXAMPLE}/{kind}/{entry.slug}")
         _edit(item, entry, editor)
     return len(entries)
+
+
+def _received_during(run: SyncRun) -> None:
+    """Received an hour after the source published them (not when the demo was loaded), as the
+    inbox would show them had the hourly runs been going on."""
+    for item in ContentItem.objects.filter(versions__run=run).only("pk", "source_published_at"):
+        received = (
+            item.source_published_at + datetime.timedelta(hours=1) if item.source_published_at else run.started_at
+        )
+        ContentItem.objects.filter(pk=item.pk).update(received_at=received, state_changed_at=received)
+        ContentVersion.objects.filter(item=item, run=run).update(received_at=received)
 
 
 def _edit(item: ContentItem, entry: DemoItem, editor: User | None) -> None:
@@ -346,6 +368,7 @@ def _seed_news(editor: User | None, now: datetime.datetime) -> int:
         setattr(last, outcome, getattr(last, outcome) + 1)
     last.seen = len(NEWS)
     last.save()
+    ContentVersion.objects.filter(run=last).update(received_at=last.started_at)
     Endpoint.objects.filter(pk=endpoint.pk).update(
         last_run_at=last.finished_at, last_success_at=last.finished_at, consecutive_failures=0
     )
@@ -408,6 +431,7 @@ def _seed_services() -> int:
         payload=service,
     )
     run.created = int(engine.upsert(endpoint, incoming, run) == engine.CREATED)
+    _received_during(run)
     for external_id, reason, detail, excerpt in REJECTIONS:
         RejectedRecord.objects.create(
             run=run, endpoint=endpoint, external_id=external_id, reason=reason, detail=detail, excerpt=excerpt

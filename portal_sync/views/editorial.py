@@ -46,6 +46,13 @@ HISTORY_LABELS = {
     "content_item.save_texts": gettext_lazy("Texts saved"),
 }
 HISTORY_LENGTH = 50
+# The diff names the fields it compares (editorial.diff's names): in the editor's language.
+DIFF_FIELD_LABELS = {
+    "title": gettext_lazy("Title"),
+    "summary": gettext_lazy("Summary"),
+    "body": gettext_lazy("Text"),
+    "payload": gettext_lazy("The record as the source sent it"),
+}
 DONE_MESSAGES = {
     "start_review": gettext_lazy("The item is in review."),
     "approve": gettext_lazy("The item is approved."),
@@ -71,6 +78,15 @@ def history(item: ContentItem) -> list[dict[str, Any]]:
         }
         for event in events
     ]
+
+
+def _drawn(form: Any) -> Any:
+    """Bootstrap Italia's full-width fields (without the class a field is as wide as its text:
+    a title cut short, an Arabic summary wider than a phone)."""
+    if form is not None:
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+    return form
 
 
 def _version(versions: list[ContentVersion], number: str | None) -> ContentVersion | None:
@@ -105,11 +121,16 @@ class ItemDetailView(RoleRequiredMixin, View):
             "older": older,
             "newer": newer,
             "version_diff": version_diff,
+            "changed_fields": [DIFF_FIELD_LABELS.get(c.field, c.field) for c in version_diff.changes]
+            if version_diff
+            else [],
             "can_edit": editor,
             "moves": [(verb, MOVE_LABELS[verb]) for verb in moves if verb != "withdraw"],
             "can_withdraw": "withdraw" in moves,
-            "texts_form": texts or (TextsForm(item=item) if editor and item.state != ItemState.WITHDRAWN else None),
-            "withdraw_form": withdraw_form or WithdrawForm(),
+            "texts_form": _drawn(
+                texts or (TextsForm(item=item) if editor and item.state != ItemState.WITHDRAWN else None)
+            ),
+            "withdraw_form": _drawn(withdraw_form or WithdrawForm()),
             "history": history(item),
             # The record as the source sent it (for services: the HSDS document), shown as text.
             "payload_json": json.dumps(item.payload, ensure_ascii=False, indent=2, sort_keys=True)

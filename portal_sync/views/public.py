@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.views.generic import ListView
 
 from portal_sync.models import ContentItem, ItemKind
@@ -20,12 +20,24 @@ PAGE_SIZE = 12
 MAIN_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
 
 
+def text_direction(language: str) -> str:
+    """ "rtl" or "ltr" for a language code; "auto" (the browser looks at the text) for one we do not know."""
+    try:
+        return "rtl" if get_language_info(language)["bidi"] else "ltr"
+    except KeyError:
+        return "auto"
+
+
 def with_text_language(item: ContentItem) -> ContentItem:
-    """Mark the language the visitor reads the title and the summary in: theirs when an editor
-    translated it, else Italian (the fallback), so that screen readers pronounce it right."""
-    language = (get_language() or "it").split("-")[0]
+    """Mark the language (and the direction) the visitor reads the title, the summary and the body
+    in: theirs when an editor translated the title or the summary, else Italian (the fallback), so
+    that screen readers pronounce it right and Italian in an Arabic page runs left to right."""
+    language = (get_language() or MAIN_LANGUAGE).split("-")[0]
     for name in ("title", "summary"):
-        setattr(item, f"{name}_language", language if getattr(item, f"{name}_{language}", None) else "it")
+        text_language = language if getattr(item, f"{name}_{language}", None) else MAIN_LANGUAGE
+        setattr(item, f"{name}_language", text_language)
+        setattr(item, f"{name}_dir", text_direction(text_language))
+    item.body_dir = text_direction(item.language) if item.language else "auto"  # type: ignore[attr-defined]
     return item
 
 

@@ -55,13 +55,22 @@ def test_the_visitor_reads_the_editors_translation_or_the_italian(make_endpoint)
     assert "Solo in italiano" in html  # not translated yet: the Italian text, not an empty card
 
 
-def test_each_text_says_its_language_for_screen_readers(make_endpoint):
-    item = published(make_endpoint(), title_it="Bando lavoro", title_ar="إعلان عمل", summary_it="Solo italiano")
+def test_each_text_says_its_language_and_direction(make_endpoint):
+    item = published(
+        make_endpoint(),
+        title_it="Bando lavoro",
+        title_ar="إعلان عمل",
+        summary_it="Solo italiano",
+        body="<p>Testo del bando.</p>",
+        language="it",
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="ar")
     for url in (reverse("news:list"), reverse("news:item", args=[item.public_id])):
         html = client.get(url).content.decode()
-        assert 'lang="ar"><a href' in html or '<h1 lang="ar">' in html
-        assert 'lang="it">Solo italiano' in html  # the summary is not translated yet
+        assert 'lang="ar" dir="rtl"><a href' in html or '<h1 lang="ar" dir="rtl">' in html
+        # The summary is not translated yet: Italian, left to right inside the Arabic page.
+        assert 'lang="it" dir="ltr">Solo italiano' in html
+    assert 'lang="it" dir="ltr"><p>Testo del bando.</p>' in html  # the body, in the source's language
 
 
 def test_the_list_is_paginated_with_a_fixed_number_of_queries(make_endpoint):

@@ -228,19 +228,21 @@ def _read(response: httpx.Response, url: str, max_bytes: int) -> bytes:
 
 
 def reason(content: bytes) -> str:
-    """The remote's words for a refusal: a JSON error's message when it sends one, else its text,
-    on one line and truncated."""
+    """The remote's words for a refusal: a JSON error's title, detail, message and errors when it
+    sends them, else its text; on one line and truncated."""
     text = content.decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
     except ValueError:
         data = None
     if isinstance(data, dict):
-        for key in ("detail", "message", "error", "errors", "title"):
-            if data.get(key):
-                value = data[key]
-                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                break
+        parts = [
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            for value in (data.get(key) for key in ("title", "detail", "message", "error", "errors"))
+            if value
+        ]
+        if parts:
+            text = " ".join(parts)
     text = " ".join(text.split())
     if not text:
         return _("no reason given")

@@ -432,6 +432,17 @@ def test_a_refusal_carries_the_remotes_reason_truncated(
     assert text.endswith("…") and len(text) < 300 + 100
 
 
+def test_a_refusal_names_the_remotes_errors_too(
+    make_endpoint: Callable[..., Endpoint], service: Service, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/api/services").respond_with_json(
+        {"detail": "Not accepted.", "errors": ["email: not an address"]}, status=422
+    )
+    endpoint = make_endpoint(adapter=Adapter.HSDS, direction=Direction.PUSH, url=httpserver.url_for("/api"))
+    with pytest.raises(PermanentError, match=r'answered 422: Not accepted\. \["email: not an address"\]$'):
+        send(endpoint, message_for(endpoint, service))
+
+
 def test_an_answer_past_the_size_limit_is_refused(
     make_endpoint: Callable[..., Endpoint], service: Service, httpserver: HTTPServer, settings: Any
 ) -> None:

@@ -87,7 +87,7 @@ class HSDSPushAdapter:
         except ValueError:
             return None
         if ContentItem.objects.filter(service_id=service_id).exists():
-            return None
+            return None  # pulled: the portal's own record, which pushing would echo back to it
         service = directory_queryset().filter(pk=service_id).first()
         if service is None or service.external_id.startswith(PULLED_PREFIX):
             return None

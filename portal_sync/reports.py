@@ -13,7 +13,6 @@ No count is suppressed, and the report says so."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,19 +198,16 @@ def _pull_runs_before(moment: datetime.datetime, endpoint: Endpoint | None) -> Q
     return runs.annotate(transition=Concat(previous, Value(">"), "status", output_field=CharField()))
 
 
-def streak_starts(moment: datetime.datetime, endpoint: Endpoint | None = None) -> QuerySet[SyncRun]:
-    """The first failed run of each pull failure streak: a failed run after a run that brought data
-    (or the endpoint's first run)."""
-    after = [*RECOVERED, ""]
-    return _pull_runs_before(moment, endpoint).filter(
-        transition__in=[f"{status}>{SyncRun.Status.FAILED}" for status in after]  # type: ignore[misc]  # window annotation
-    )
+# A streak begins with a failed run after a run that brought data (or with an endpoint's first run),
+# and ends with the first run that brings data after a failed run.
+STREAK_BEGINS = [f"{previous}>{SyncRun.Status.FAILED}" for previous in (*RECOVERED, "")]
+STREAK_ENDS = [f"{SyncRun.Status.FAILED}>{status}" for status in RECOVERED]
 
 
-def streak_ends(moment: datetime.datetime, endpoint: Endpoint | None = None) -> QuerySet[SyncRun]:
-    """The run that ended each pull failure streak: the first run to bring data after a failed run."""
+def streak_boundaries(moment: datetime.datetime, endpoint: Endpoint | None = None) -> QuerySet[SyncRun]:
+    """The pull runs that began or ended a failure streak, before `moment`."""
     return _pull_runs_before(moment, endpoint).filter(
-        transition__in=[f"{SyncRun.Status.FAILED}>{status}" for status in RECOVERED]  # type: ignore[misc]  # window annotation
+        transition__in=[*STREAK_BEGINS, *STREAK_ENDS]  # type: ignore[misc]  # the stubs miss window annotations
     )
 
 
@@ -219,28 +215,27 @@ def streak_ends(moment: datetime.datetime, endpoint: Endpoint | None = None) -> 
 class Streak:
     endpoint_id: int
     began_at: datetime.datetime
-    recovered_at: datetime.datetime | None
+    recovered_at: datetime.datetime | None = None
 
 
 def failure_streaks(moment: datetime.datetime, endpoint: Endpoint | None = None) -> list[Streak]:
-    """Every pull failure streak begun before `moment`, with when it ended (None: still failing then).
-    An endpoint's starts and ends alternate in time (an end follows a failure, which follows a
-    start), so the n-th end closes the n-th start."""
-    starts: dict[int, list[datetime.datetime]] = defaultdict(list)
-    for endpoint_id, started_at in streak_starts(moment, endpoint).order_by().values_list("endpoint_id", "started_at"):
-        starts[endpoint_id].append(started_at)
-    ends: dict[int, list[datetime.datetime]] = defaultdict(list)
-    for endpoint_id, ended_at in (
-        streak_ends(moment, endpoint).order_by().values_list("endpoint_id", Coalesce("finished_at", "started_at"))
-    ):
-        ends[endpoint_id].append(ended_at)
-    streaks = []
-    for endpoint_id, began in starts.items():
-        recovered = sorted(ends.get(endpoint_id, []))
-        for index, began_at in enumerate(sorted(began)):
-            ended = recovered[index] if index < len(recovered) else None
-            # A recovery run that finished after `moment` had not recovered yet.
-            streaks.append(Streak(endpoint_id, began_at, ended if ended is not None and ended < moment else None))
+    """Every pull failure streak begun before `moment`, with when the run that ended it finished
+    (None: still failing at `moment`). In time order, an endpoint's boundaries alternate: a run
+    that begins a streak, the run that ends it, the run that begins the next."""
+    streaks: list[Streak] = []
+    open_streaks: dict[int, Streak] = {}
+    boundaries = (
+        streak_boundaries(moment, endpoint)
+        .order_by("endpoint_id", "started_at", "id")
+        .values_list("endpoint_id", "status", "started_at", Coalesce("finished_at", "started_at"))
+    )
+    for endpoint_id, status, started_at, finished_at in boundaries:
+        if status == SyncRun.Status.FAILED:
+            open_streaks[endpoint_id] = Streak(endpoint_id, started_at)
+            streaks.append(open_streaks[endpoint_id])
+        elif (streak := open_streaks.pop(endpoint_id, None)) is not None and finished_at < moment:
+            # A run that had not finished by `moment` had not recovered the endpoint yet.
+            streak.recovered_at = finished_at
     return streaks
 
 

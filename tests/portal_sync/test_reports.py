@@ -497,3 +497,21 @@ def test_a_streak_of_real_runs_against_a_failing_source(make_endpoint, httpserve
     assert result.items_received == 2 and result.runs == {(source.pk, "succeeded"): 2, (source.pk, "failed"): 3}
     page = client_for(official).get(reverse("portal_sync:operations")).context["endpoints"]
     assert [endpoint.pk for endpoint in page if not endpoint.is_healthy] == [source.pk]
+
+
+def test_an_editor_requests_it_in_arabic_and_it_is_built(period, editor, django_capture_on_commit_callbacks):
+    """The whole path: the request, the task, the body and the PDF, right to left."""
+    from aipim.reports.models import ReportRequest
+    from aipim.reports.services import request_report
+
+    builder = get_builder(SLUG)
+    with translation.override("ar"), django_capture_on_commit_callbacks(execute=True):
+        report = request_report(
+            builder=builder,
+            parameters={"date_from": DATE_FROM, "date_to": DATE_TO, "endpoint": period["portal"], "kind": ""},
+            by=editor,
+        )
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.DONE, report.error
+    assert report.language == "ar" and report.file
+    assert "Portale Integrazione Migranti" in report.preview_html and "CKAN regionale" not in report.preview_html

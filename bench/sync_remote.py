@@ -10,7 +10,7 @@ entries, on loopback, built from fixed seeds. No Django here.
 - `POST /_bench/change?services=100&entries=50`: that many services (new description, modified
   now) and entries (new title and text, updated now) change, spread over the lists.
 
-Pages are rendered once and kept until the next change.
+Pages are rendered once (whatever the order of their parameters) and kept until the next change.
 
     .venv/bin/python bench/sync_remote.py --services 10000 --entries 5000   # prints its port
 """
@@ -216,7 +216,7 @@ class Remote:
         if request.method == "POST" and request.path == "/_bench/change":
             self.change(int(request.args.get("services", 0)), int(request.args.get("entries", 0)))
             return Response("changed")(environ, start_response)
-        key = request.full_path
+        key = f"{request.path}?{sorted(request.args.items())}"
         with self.lock:
             body = self.cache.get(key)
             if body is None:

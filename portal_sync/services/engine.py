@@ -195,27 +195,29 @@ def _create_chunk(endpoint: Endpoint, chunk: list[Prepared], run: SyncRun) -> No
     database refuses), each record is tried on its own so only the bad one is rejected."""
     now = timezone.now()
     main_language = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    items = []
-    for p in chunk:
-        items.append(
-            {
-                **p.fields,
-                # The remote's texts are in the site's main language (modeltranslation's columns).
-                f"title_{main_language}": p.fields["title"],
-                f"summary_{main_language}": p.fields["summary"],
-                "public_id": uuid.uuid4(),
-                "endpoint_id": endpoint.pk,
-                "external_id": p.external_id,
-                "payload": p.payload,
-                "content_hash": p.digest,
-                "version": 1,
-                "state": ItemState.RECEIVED,
-                "state_changed_at": now,
-                "received_at": now,
-                "updated_at": now,
-            }
-        )
     try:
+        # The item and its first version hold the same payload: serialised once for both.
+        payloads = [JSONText(json.dumps(p.payload)) for p in chunk]
+        items = []
+        for p, payload in zip(chunk, payloads, strict=True):
+            items.append(
+                {
+                    **p.fields,
+                    # The remote's texts are in the site's main language (modeltranslation's columns).
+                    f"title_{main_language}": p.fields["title"],
+                    f"summary_{main_language}": p.fields["summary"],
+                    "public_id": uuid.uuid4(),
+                    "endpoint_id": endpoint.pk,
+                    "external_id": p.external_id,
+                    "payload": payload,
+                    "content_hash": p.digest,
+                    "version": 1,
+                    "state": ItemState.RECEIVED,
+                    "state_changed_at": now,
+                    "received_at": now,
+                    "updated_at": now,
+                }
+            )
         with transaction.atomic():
             ids = insert_rows(ContentItem, items)
             insert_rows(
@@ -228,11 +230,11 @@ def _create_chunk(endpoint: Endpoint, chunk: list[Prepared], run: SyncRun) -> No
                         "title": p.fields["title"],
                         "summary": p.fields["summary"],
                         "body": p.fields["body"],
-                        "payload": p.payload,
+                        "payload": payload,
                         "run_id": run.pk,
                         "received_at": now,
                     }
-                    for item_id, p in zip(ids, chunk, strict=True)
+                    for item_id, p, payload in zip(ids, chunk, payloads, strict=True)
                 ],
             )
     except (DatabaseError, ValueError, TypeError):
@@ -242,11 +244,16 @@ def _create_chunk(endpoint: Endpoint, chunk: list[Prepared], run: SyncRun) -> No
     run.created += len(ids)
 
 
+class JSONText(str):
+    """A JSON field's value already serialised (insert_rows sends it as it is)."""
+
+
 def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
     """INSERT many rows of `model` in one statement and return their ids. Rows are dicts by
     attname; a column a row leaves out gets the field's default, worked out once for the whole
-    statement (so give unique values, such as a public_id, in every row). The ORM's bulk_create builds a
-    model instance per row (with modeltranslation, most of a first pull's time): this does not."""
+    statement (so give unique values, such as a public_id, in every row); a JSON field's value may
+    come serialised, as JSONText. The ORM's bulk_create builds a model instance per row (with
+    modeltranslation, most of a first pull's time): this does not."""
     if not rows:
         return []
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
@@ -257,7 +264,8 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
         for field in fields:
             value = row[field.attname] if field.attname in row else defaults[field.attname]
             if isinstance(field, JSONField):
-                value = json.dumps(value, cls=field.encoder)
+                if not isinstance(value, JSONText):
+                    value = json.dumps(value, cls=field.encoder)
             elif isinstance(value, uuid.UUID):
                 value = str(value)
             params.append(value)

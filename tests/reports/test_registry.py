@@ -56,12 +56,15 @@ def test_apps_register_their_builders_at_start_up():
 @pytest.mark.parametrize(
     ("persona", "slugs"),
     [
-        ("official", {"people-reached", "pua-activity", "schools-results", "associations-results"}),
-        ("administrator", {"people-reached", "pua-activity", "associations-results"}),
+        (
+            "official",
+            {"people-reached", "pua-activity", "schools-results", "associations-results", "portal-sync-results"},
+        ),
+        ("administrator", {"people-reached", "pua-activity", "associations-results", "portal-sync-results"}),
         ("supervisor_irsina", {"pua-activity"}),
         ("staff_school_matera", {"test-schools-digest"}),
         ("caseworker_irsina", set()),
-        ("editor", set()),
+        ("editor", {"portal-sync-results"}),
     ],
 )
 def test_builders_for_follow_the_roles(request, registered, persona, slugs):

@@ -42,7 +42,11 @@ def test_list_shows_the_reports_each_role_may_request(request, client_for, perso
     assert response.status_code == 200
     page = response.content.decode()
     assert ("People reached per municipality and month" in page) is (persona in MAY_REQUEST)
-    if persona not in MAY_REQUEST | {"supervisor_irsina", "operator_school_potenza"}:  # PUA activity, schools results
+    if persona not in MAY_REQUEST | {
+        "supervisor_irsina",
+        "operator_school_potenza",
+        "editor",
+    }:  # PUA activity, schools results, portal sync results
         assert "No report is available to your role." in page
 
 

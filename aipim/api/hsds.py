@@ -66,6 +66,8 @@ class Params:
 
     def text(self, name: str) -> str:
         value = self.query.get(name, "").strip()
+        if "\x00" in value:  # PostgreSQL refuses NUL in text
+            raise ValidationError({name: [_("Contains a NUL character.")]})
         if len(value) > MAX_SEARCH:
             raise ValidationError({name: [_("At most %(max)d characters.") % {"max": MAX_SEARCH}]})
         return value
@@ -121,7 +123,12 @@ class Params:
                     ]
                 }
             )
-        return timezone.make_aware(value) if timezone.is_naive(value) else value
+        value = timezone.make_aware(value) if timezone.is_naive(value) else value
+        try:
+            value.astimezone(datetime.UTC)  # the database compares in UTC
+        except OverflowError:
+            raise ValidationError({name: [_("Out of range: %(value)s") % {"value": raw[:40]}]}) from None
+        return value
 
 
 def page(
@@ -201,7 +208,8 @@ def filter_services(queryset: QuerySet[Service], params: Params) -> QuerySet[Ser
         organisation_pk = _organisation_pk(organization_id)
         queryset = queryset.filter(organisation_id=organisation_pk) if organisation_pk else queryset.none()
     if (modified_after := params.moment("modified_after")) is not None:
-        queryset = queryset.filter(updated_at__gte=modified_after)
+        # As `last_modified`: the service's row or its organisation's (nested in its document).
+        queryset = queryset.filter(Q(updated_at__gte=modified_after) | Q(organisation__updated_at__gte=modified_after))
     return queryset
 
 
@@ -299,7 +307,7 @@ class ServiceListView(HSDSView):
         if minimal and full:
             raise ValidationError({"minimal": [_("minimal and full cannot both be true.")]})
         if minimal:
-            queryset = Service.objects.published()
+            queryset = Service.objects.published().select_related("organisation")
             render: Callable[[Service], dict[str, Any]] = minimal_service
         elif full:
             queryset, render = hsds.directory_queryset(), hsds.service_to_hsds
@@ -315,7 +323,7 @@ def minimal_service(service: Service) -> dict[str, Any]:
         "id": str(service.pk),
         "name": service.name,
         "status": service.status,
-        "last_modified": service.updated_at.isoformat(),
+        "last_modified": hsds.last_modified(service),
     }
 
 

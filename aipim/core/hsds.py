@@ -187,6 +187,13 @@ def contact_to_hsds(contact: Contact) -> dict[str, Any]:
     return data
 
 
+def last_modified(service: Service) -> str | None:
+    """When the service's document last changed as far as we can tell: its own row or its
+    organisation's (nested in the document). Locations, hours and contacts keep no time of change."""
+    stamps = [stamp for stamp in (service.updated_at, service.organisation.updated_at) if stamp]
+    return max(stamps).isoformat() if stamps else None
+
+
 def _language() -> str:
     return (get_language() or "it")[:2]
 
@@ -287,7 +294,7 @@ def service_summary_to_hsds(service: Service) -> dict[str, Any]:
             "application_process": service.application_process,
             "fees_description": service.fees_description,
             "eligibility_description": service.eligibility_description,
-            "last_modified": service.updated_at.isoformat() if service.updated_at else None,
+            "last_modified": last_modified(service),
         }
     )
     organisation = organisation_to_hsds(service.organisation)
@@ -346,7 +353,7 @@ def service_to_hsds(service: Service) -> dict[str, Any]:
             "application_process": service.application_process,
             "fees_description": service.fees_description,
             "eligibility_description": service.eligibility_description,
-            "last_modified": service.updated_at.isoformat() if service.updated_at else None,
+            "last_modified": last_modified(service),
         }
     )
     data["organization"] = organisation_to_hsds(service.organisation)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aipim.core import cpsv, hsds
 from aipim.core.models import Contact, Location, Organisation, Schedule, Service, ServiceCategory
@@ -17,6 +18,15 @@ from portal_sync.services.engine import run_endpoint
 from tests.factories import OrganisationFactory, PersonFactory, ServiceFactory, municipality
 
 BASE = "/api/hsds"
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_language() -> Iterator[None]:
+    """Our requests ask for English; Django's LocaleMiddleware leaves the language of the last
+    request active in the thread, which would make later tests of other modules run in English."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
 
 
 @pytest.fixture
@@ -174,12 +184,21 @@ def test_minimal_lists_ids_with_their_modification_time(client, directory):
 def test_modified_after_returns_what_changed_since(client, directory):
     long_ago = timezone.now() - datetime.timedelta(days=30)
     Service.objects.filter(pk=directory["clinic"].pk).update(updated_at=long_ago)
+    Organisation.objects.filter(pk=directory["provider"].pk).update(updated_at=long_ago)
     since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
     ids = {item["id"] for item in get(client, "/services", modified_after=since).json()["contents"]}
     assert ids == {str(directory["jobs"].pk), str(directory["interpreting"].pk)}
     # A date alone, and an offset whose "+" arrived as a space, are read too.
     assert get(client, "/services", modified_after=since[:10]).json()["total_items"] == 2
     assert get(client, "/services", modified_after=since.replace("+", " ")).json()["total_items"] == 2
+    # A change to the organisation changes the documents of its services (it is nested in them).
+    Organisation.objects.filter(pk=directory["provider"].pk).update(updated_at=timezone.now())
+    ids = {item["id"] for item in get(client, "/services", modified_after=since).json()["contents"]}
+    assert str(directory["clinic"].pk) in ids
+    [minimal] = [
+        i for i in get(client, "/services", minimal="true").json()["contents"] if i["id"] == str(directory["clinic"].pk)
+    ]
+    assert minimal["last_modified"] > since
 
 
 def test_service_filters(client, directory):
@@ -225,6 +244,9 @@ def test_pages_move_and_a_page_past_the_end_is_empty(client, directory):
         ("/services", {"organization_id": "ASP"}, "organization_id"),
         ("/services", {"taxonomy_term_id": "health"}, "taxonomy_term_id"),
         ("/services", {"search": "x" * 201}, "search"),
+        ("/services", {"search": "a\x00b"}, "search"),
+        ("/services", {"modified_after": "0001-01-01T00:00:00+05:00"}, "modified_after"),
+        ("/services", {"per_page": "9" * 5000}, "per_page"),
         ("/services", {"format": "ndjson"}, "format"),
         ("/services", {"category": "health"}, "unknown_parameters"),
         ("/organizations", {"full": "yes please"}, "full"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from aipim.accounts.models import Role, User
 from aipim.celery import app as celery_app
@@ -34,6 +35,14 @@ def _tasks_run_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
     tests marked `worker` send tasks through Redis to a real worker."""
     if request.node.get_closest_marker("worker") is None:
         monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """Each test starts in the default language: a test client's request leaves the language it
+    negotiated active in the thread, which would otherwise leak into the next test."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -199,7 +199,7 @@ def test_hours_contacts_and_links_touch_their_service(make_push, clinic: Service
         assert messages() == expected, step
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_change_outside_a_transaction_still_writes_its_message(  # type: ignore[no-untyped-def]
     make_push, caplog: pytest.LogCaptureFixture
 ) -> None:

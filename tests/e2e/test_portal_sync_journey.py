@@ -1,5 +1,5 @@
 """The editors' journey of Action 3 in the browser, with the portal played by a real feed server on
-loopback: a run started from the operations page brings two new items into the inbox; the editor
+loopback: the editor logs in (password and second factor); a run started from the operations page brings two new items into the inbox; the editor
 opens one, starts the review, translates its title and summary into Arabic, approves and publishes
 it; a visitor switches /news/ to Arabic (right to left) and reads it, and our Atom feed in Arabic
 carries it. Then the portal's feed breaks (500): a run from the page leaves the endpoint red,
@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal_sync.models import Adapter, ContentItem, Direction, Endpoint, ItemKind, ItemState, SyncRun
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, current_totp_code
+from tests.factories import PASSWORD
 
 PORTAL_FEED = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="it">
@@ -71,8 +72,19 @@ def run_from_the_page(page: Any, endpoint: Endpoint) -> None:
 def test_editor_translates_an_item_into_arabic_publishes_it_and_sees_a_failing_feed_in_red(
     new_page, live_server, httpserver, portal, editor
 ):
-    page = new_page(language="en", user=editor)
+    # The editor logs in with password and second factor (English, one of the staff languages).
+    page = new_page(language="en")
     page.set_default_timeout(15_000)
+    page.goto(reverse("account_login"))
+    page.locator('input[name="login"]').fill(editor.email)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('main form button[type="submit"]').click()
+    page.wait_for_url(re.compile(re.escape(reverse("mfa_authenticate")) + "$"))
+    page.locator('input[name="code"]').fill(current_totp_code(editor))
+    page.locator('main form button[type="submit"]:not([form])').click()
+    page.wait_for_url(live_server.url + reverse("core:dashboard"))
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Portal link").click()
+    page.wait_for_url(live_server.url + reverse("portal_sync:home"))
 
     # A run from the operations page brings the portal's new items into the inbox.
     run_from_the_page(page, portal)

@@ -1,10 +1,11 @@
 """The editors' journey of Action 3 in the browser, with the portal played by a real feed server on
-loopback: the editor logs in (password and second factor); a run started from the operations page brings two new items into the inbox; the editor
-opens one, starts the review, translates its title and summary into Arabic, approves and publishes
-it; a visitor switches /news/ to Arabic (right to left) and reads it, and our Atom feed in Arabic
-carries it. Then the portal's feed breaks (500): a run from the page leaves the endpoint red,
-"Failing", with its last error. Also axe on the news pages on a desktop (the phone is checked in
-tests/portal_sync/test_pages_accessibility.py)."""
+loopback: the editor logs in (password and second factor); a run started from the operations page
+brings two new items into the inbox; the editor opens one, starts the review, translates its title
+and summary into Arabic, approves and publishes it; a visitor switches /news/ to Arabic (right to
+left) and reads it, and our Atom feed in Arabic carries it. Then the portal's feed breaks (500): a
+run from the page leaves the endpoint red, "Failing", with its last error. Also axe on the news
+pages on a desktop (the phone is checked in tests/portal_sync/test_pages_accessibility.py) and on
+the editors' pages with the demo data."""
 
 from __future__ import annotations
 

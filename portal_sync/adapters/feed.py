@@ -110,19 +110,18 @@ def _entry_kind(entry: Any, default: str, opportunity_categories: set[str]) -> s
 def _read_entry(entry: Any, *, kind: str, feed_language: str, opportunity_categories: set[str]) -> Incoming | Rejection:
     link = web_url(entry.get("link"))
     external_id = str(entry.get("id") or "").strip() or link
-    raw = _raw_entry(entry)
     if not external_id:
-        return Rejection("", Reason.MISSING_FIELD, _("The entry has neither an id nor a link."), raw)
+        return Rejection("", Reason.MISSING_FIELD, _("The entry has neither an id nor a link."), _raw_entry(entry))
     if len(external_id) > MAX_EXTERNAL_ID:
         return Rejection(
             external_id[:MAX_EXTERNAL_ID],
             Reason.BAD_VALUE,
             _("The entry's id is longer than %(limit)d characters.") % {"limit": MAX_EXTERNAL_ID},
-            raw,
+            _raw_entry(entry),
         )
     title = " ".join(str(entry.get("title") or "").split())
     if not title:
-        return Rejection(external_id, Reason.MISSING_FIELD, _("The entry has no title."), raw)
+        return Rejection(external_id, Reason.MISSING_FIELD, _("The entry has no title."), _raw_entry(entry))
     published_at, bad_published = _when(entry, "published")
     updated_at, bad_updated = _when(entry, "updated")
     if bad_published or bad_updated:
@@ -130,7 +129,7 @@ def _read_entry(entry: Any, *, kind: str, feed_language: str, opportunity_catego
             detail = _("The publication date cannot be read: %(value)s.") % {"value": dict.get(entry, "published")}
         else:
             detail = _("The update date cannot be read: %(value)s.") % {"value": dict.get(entry, "updated")}
-        return Rejection(external_id, Reason.BAD_VALUE, detail[:500], raw)
+        return Rejection(external_id, Reason.BAD_VALUE, detail[:500], _raw_entry(entry))
     contents = entry.get("content") or []
     body = "\n".join(str(part.get("value") or "") for part in contents).strip()
     summary = str(entry.get("summary") or "").strip()

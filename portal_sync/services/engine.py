@@ -248,6 +248,9 @@ class JSONText(str):
     """A JSON field's value already serialised (insert_rows sends it as it is)."""
 
 
+_MISSING = object()
+
+
 def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
     """INSERT many rows of `model` in one statement and return their ids. Rows are dicts by
     attname; a column a row leaves out gets the field's default, worked out once for the whole
@@ -259,16 +262,24 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     defaults = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
     placeholders = "(" + ", ".join("%s::jsonb" if isinstance(f, JSONField) else "%s" for f in fields) + ")"
+    # Per column, worked out once: its name, its default when rows leave it out, its JSON encoder.
+    columns_plan = [
+        (f.attname, defaults.get(f.attname, _MISSING), isinstance(f, JSONField), getattr(f, "encoder", None))
+        for f in fields
+    ]
     params: list[Any] = []
+    append = params.append
     for row in rows:
-        for field in fields:
-            value = row[field.attname] if field.attname in row else defaults[field.attname]
-            if isinstance(field, JSONField):
+        for attname, default, is_json, encoder in columns_plan:
+            value = row.get(attname, default)
+            if value is _MISSING:
+                raise KeyError(attname)
+            if is_json:
                 if not isinstance(value, JSONText):
-                    value = json.dumps(value, cls=field.encoder)
+                    value = json.dumps(value, cls=encoder)
             elif isinstance(value, uuid.UUID):
                 value = str(value)
-            params.append(value)
+            append(value)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
     pk = model._meta.pk

@@ -21,7 +21,12 @@ class InboxFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     source = forms.ModelChoiceField(label=_("Source"), queryset=Endpoint.objects.none(), required=False)
-    q = forms.CharField(label=_("Title contains"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Title contains"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,7 +57,7 @@ class InboxFilterForm(forms.Form):
 
 
 def _text_widget(code: str, *, long: bool) -> forms.Widget:
-    attrs = {"lang": code, "dir": "rtl" if code == "ar" else "ltr"}
+    attrs = {"lang": code, "dir": "rtl" if code == "ar" else "ltr", "class": "form-control"}
     if long:
         return forms.Textarea(attrs={**attrs, "rows": 4})
     return forms.TextInput(attrs=attrs)
@@ -103,6 +108,7 @@ class WithdrawForm(forms.Form):
         label=_("Why is it withdrawn?"),
         max_length=300,
         help_text=_("Kept with the item, for the other editors."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
 

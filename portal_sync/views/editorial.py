@@ -80,15 +80,6 @@ def history(item: ContentItem) -> list[dict[str, Any]]:
     ]
 
 
-def _drawn(form: Any) -> Any:
-    """Bootstrap Italia's full-width fields (without the class a field is as wide as its text:
-    a title cut short, an Arabic summary wider than a phone)."""
-    if form is not None:
-        for field in form.fields.values():
-            field.widget.attrs.setdefault("class", "form-control")
-    return form
-
-
 def _version(versions: list[ContentVersion], number: str | None) -> ContentVersion | None:
     if not number:
         return None
@@ -127,10 +118,8 @@ class ItemDetailView(RoleRequiredMixin, View):
             "can_edit": editor,
             "moves": [(verb, MOVE_LABELS[verb]) for verb in moves if verb != "withdraw"],
             "can_withdraw": "withdraw" in moves,
-            "texts_form": _drawn(
-                texts or (TextsForm(item=item) if editor and item.state != ItemState.WITHDRAWN else None)
-            ),
-            "withdraw_form": _drawn(withdraw_form or WithdrawForm()),
+            "texts_form": texts or (TextsForm(item=item) if editor and item.state != ItemState.WITHDRAWN else None),
+            "withdraw_form": withdraw_form or WithdrawForm(),
             "history": history(item),
             # The record as the source sent it (for services: the HSDS document), shown as text.
             "payload_json": json.dumps(item.payload, ensure_ascii=False, indent=2, sort_keys=True)

@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
     "portal-sync-run-due": {"task": "portal_sync.tasks.run_due_endpoints", "schedule": crontab(minute="*")},
     # Each enabled push endpoint with messages due gets one drain of its outbox (same lock as the runs).
     "portal-sync-drain-outboxes": {"task": "portal_sync.tasks.drain_due_outboxes", "schedule": crontab(minute="*")},
+    # The datasets of the month just ended, once the month's records are in (late entries, imports).
+    "portal-sync-open-data-monthly": {
+        "task": "portal_sync.tasks.publish_open_data_task",
+        "schedule": crontab(day_of_month=2, hour=3, minute=0),
+    },
     # A seat offered to the waiting list goes to the next person once its claim window has passed.
     "associations-expire-offers": {
         "task": "associations.tasks.expire_offers_task",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from aipim.accounts.models import User
 from portal_sync.models import Direction, Endpoint, OutboxMessage, SyncRun
-from portal_sync.services import engine, outbox
+from portal_sync.services import engine, opendata, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -106,3 +106,13 @@ def drain_due_outboxes() -> list[int]:
         drain_outbox_task.delay(endpoint_id)
         sent.append(endpoint_id)
     return sent
+
+
+# Safe to run twice: a message still waiting for its first try is reused, and a month sent twice
+# replaces its own file at the portal (the drain skips it when the figures have not changed).
+@shared_task(acks_late=True)
+def publish_open_data_task() -> int:
+    """Monthly (beat): put the open datasets of the month just ended in the outbox
+    (portal_sync.services.opendata); the drain sends them to the CKAN endpoints. Returns how many
+    messages were written."""
+    return len(opendata.publish_month())

@@ -15,6 +15,7 @@ SCHEDULED_JOBS = {
     "pua.tasks.referrals.escalate_overdue_referrals",
     "portal_sync.tasks.run_due_endpoints",
     "portal_sync.tasks.drain_due_outboxes",
+    "portal_sync.tasks.publish_open_data_task",
 }
 
 

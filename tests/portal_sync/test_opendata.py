@@ -11,7 +11,7 @@ from django.utils import timezone
 from aipim.core.datasets import all_datasets
 from portal_sync.models import Adapter, Direction, OutboxMessage
 from portal_sync.services.opendata import MonthNotEnded, publish_month
-from portal_sync.tasks_opendata import publish_open_data_task
+from portal_sync.tasks import publish_open_data_task
 
 
 @pytest.fixture

@@ -239,7 +239,7 @@ def _back_to_list(return_query: str) -> str:
 
 
 class RunDetailView(RoleRequiredMixin, View):
-    """One run: its counts, its error, and the records it rejected."""
+    """One run: its counts, its error, and the records a pull rejected."""
 
     roles = READER_ROLES
     template_name = "portal_sync/run_detail.html"
@@ -255,8 +255,13 @@ class RunDetailView(RoleRequiredMixin, View):
             )
         except SyncRun.DoesNotExist as error:
             raise Http404 from error
-        rejections = list(run.rejections.order_by("-created_at", "-id")[: self.MAX_REJECTIONS])
-        return render(request, self.template_name, {"run": run, "rejections": rejections})
+        # A drain of an outbox rejects nothing: its failures are the endpoint's dead letters.
+        rejections = (
+            []
+            if run.direction == Direction.PUSH
+            else list(run.rejections.order_by("-created_at", "-id")[: self.MAX_REJECTIONS])
+        )
+        return render(request, self.template_name, {"run": run, "rejections": rejections, "PUSH": Direction.PUSH})
 
 
 urlpatterns: list[URLPattern] = [

@@ -296,6 +296,17 @@ def test_a_run_page_shows_its_error_and_rejected_records(client_for, official, m
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
+def test_a_drain_page_shows_what_was_sent_and_links_to_the_dead_letters(client_for, official, make_endpoint):
+    endpoint = make_endpoint(adapter="hsds", direction="push", item_kind="")
+    run = finished_run(endpoint, direction="push", status=SyncRun.Status.PARTIAL, pushed=7, unchanged=2, failed=1)
+    html = page(client_for(official), reverse("portal_sync:run", args=[run.pk]))
+    assert '<dt class="col-sm-3">Sent</dt><dd class="col-sm-9">7</dd>' in html
+    assert 'Unchanged (the remote already held them)</dt><dd class="col-sm-9">2</dd>' in html
+    assert f"{reverse('portal_sync:outbox_dead')}?endpoint={endpoint.pk}" in html
+    # A pull's counters and its rejected records mean nothing for a drain.
+    assert "Seen</dt>" not in html and "Rejected records" not in html
+
+
 def test_a_run_with_many_rejections_links_to_the_paginated_list(client_for, editor, make_endpoint, monkeypatch):
     from portal_sync.views.operations import RunDetailView
 

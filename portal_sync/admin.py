@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aipim.core import audit
 from aipim.core.admin import URL_FIELDS_ASSUME_HTTPS
@@ -61,7 +62,7 @@ class EndpointAdmin(admin.ModelAdmin):
             {"fields": ("interval_minutes", "next_run_at", "timeout_seconds", "max_attempts", "options")},
         ),
         (
-            _("Health"),
+            pgettext_lazy("how well a connection works", "Health"),
             {"fields": ("last_run_at", "last_success_at", "consecutive_failures", "last_error", "cursor")},
         ),
     )

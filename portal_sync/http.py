@@ -74,7 +74,7 @@ class FetchedResponse:
         return json.loads(self.content)
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """Retry-After is either seconds or an HTTP date."""
     if not value:
         return None
@@ -158,7 +158,7 @@ def _fetch_once(
                 raise RemoteError(
                     f"{url} answered {status}",
                     status=status,
-                    retry_after=_retry_after_seconds(response.headers.get("retry-after")),
+                    retry_after=retry_after_seconds(response.headers.get("retry-after")),
                 )
             if status >= 400:
                 raise RemoteError(f"{url} answered {status}", status=status)

@@ -57,7 +57,7 @@ from aipim.core.datasets import Dataset, UnknownDataset, get_dataset, last_day, 
 from aipim.reports.figures import SMALL_NUMBER_THRESHOLD
 from portal_sync.adapters import register
 from portal_sync.adapters.base import PermanentError, RemoteError
-from portal_sync.http import DEFAULT_MAX_BYTES, _retry_after_seconds
+from portal_sync.http import DEFAULT_MAX_BYTES, retry_after_seconds
 from portal_sync.models import Adapter, Direction
 
 if TYPE_CHECKING:
@@ -326,7 +326,7 @@ class Api:
                     raise RemoteError(
                         _("CKAN %(action)s answered %(status)d.") % {"action": action, "status": status},
                         status=status,
-                        retry_after=_retry_after_seconds(response.headers.get("retry-after")),
+                        retry_after=retry_after_seconds(response.headers.get("retry-after")),
                     )
                 content = self._read(response, action)
         except httpx.TimeoutException as error:

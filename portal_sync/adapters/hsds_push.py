@@ -51,7 +51,7 @@ from aipim.core.hsds import HSDSImportError, directory_queryset, service_to_hsds
 from portal_sync.adapters import register
 from portal_sync.adapters.base import PermanentError, RemoteError
 from portal_sync.adapters.hsds import services_url
-from portal_sync.http import DEFAULT_MAX_BYTES, BadAddress, TooLarge, _retry_after_seconds
+from portal_sync.http import DEFAULT_MAX_BYTES, BadAddress, TooLarge, retry_after_seconds
 from portal_sync.models import Adapter, ContentItem, Direction, RemoteRecord
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def request(
                 raise RemoteError(
                     _("%(method)s %(url)s answered %(status)d.") % {"method": method, "url": url, "status": status},
                     status=status,
-                    retry_after=_retry_after_seconds(response.headers.get("retry-after")),
+                    retry_after=retry_after_seconds(response.headers.get("retry-after")),
                 )
             content = _read(response, url, max_bytes)
     except httpx.TimeoutException as error:

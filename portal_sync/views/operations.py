@@ -81,54 +81,57 @@ def readable_endpoint(user: Any, pk: int) -> Endpoint:
         raise Http404 from error
 
 
-class RunNowView(RoleRequiredMixin, View):
-    """POST: queue a run of a pull endpoint now (the task takes the endpoint's lock, so a run
-    already going is not doubled)."""
+class StartNowView(RoleRequiredMixin, View):
+    """POST: queue one run of an endpoint now: a pull for a pull endpoint (`RunNowView`), a drain of
+    its outbox for a push endpoint (`SendNowView`). The task takes the endpoint's lock, so a run
+    already going is not doubled."""
 
     roles = READER_ROLES
+    direction: str
+
+    def wrong_direction(self) -> str:
+        raise NotImplementedError
+
+    def started(self, endpoint: Endpoint) -> str:
+        raise NotImplementedError
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         require_editor(request)
         endpoint = readable_endpoint(request.user, pk)
-        if endpoint.direction != Direction.PULL:
-            messages.error(request, _("Only endpoints we read from can be run from this page."))
+        if endpoint.direction != self.direction:
+            messages.error(request, self.wrong_direction())
             return redirect("portal_sync:operations")
         from portal_sync.tasks import run_endpoint_task  # the task module imports the engine and adapters
 
         user_id = request.user.pk
+        # run_endpoint_task pulls a pull endpoint and drains a push endpoint's outbox.
         transaction.on_commit(
             lambda: run_endpoint_task.delay(endpoint.pk, trigger=SyncRun.Trigger.PAGE, user_id=user_id)
         )
-        messages.success(
-            request, _("A run of “%(endpoint)s” has been started. Reload the page to see it.") % {"endpoint": endpoint}
-        )
+        messages.success(request, self.started(endpoint))
         return redirect("portal_sync:operations")
 
 
-class SendNowView(RoleRequiredMixin, View):
-    """POST: queue a drain of a push endpoint's outbox now (the task takes the endpoint's lock, so
-    a drain already going is not doubled)."""
+class RunNowView(StartNowView):
+    direction = Direction.PULL
 
-    roles = READER_ROLES
+    def wrong_direction(self) -> str:
+        return _("Only endpoints we read from can be run from this page.")
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        require_editor(request)
-        endpoint = readable_endpoint(request.user, pk)
-        if endpoint.direction != Direction.PUSH:
-            messages.error(request, _("Only endpoints we send to have messages to send."))
-            return redirect("portal_sync:operations")
-        from portal_sync.tasks import drain_outbox_task
+    def started(self, endpoint: Endpoint) -> str:
+        return _("A run of “%(endpoint)s” has been started. Reload the page to see it.") % {"endpoint": endpoint}
 
-        user_id = request.user.pk
-        transaction.on_commit(
-            lambda: drain_outbox_task.delay(endpoint.pk, trigger=SyncRun.Trigger.PAGE, user_id=user_id)
-        )
-        messages.success(
-            request,
-            _("The messages waiting for “%(endpoint)s” are being sent. Reload the page to see the run.")
-            % {"endpoint": endpoint},
-        )
-        return redirect("portal_sync:operations")
+
+class SendNowView(StartNowView):
+    direction = Direction.PUSH
+
+    def wrong_direction(self) -> str:
+        return _("Only endpoints we send to have messages to send.")
+
+    def started(self, endpoint: Endpoint) -> str:
+        return _("The messages waiting for “%(endpoint)s” are being sent. Reload the page to see the run.") % {
+            "endpoint": endpoint
+        }
 
 
 def _push_endpoints(user: Any) -> QuerySet[Endpoint]:

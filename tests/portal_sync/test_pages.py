@@ -229,9 +229,9 @@ def test_the_item_page_takes_the_same_number_of_queries_for_few_and_many_version
 def finished_run(endpoint, **fields) -> SyncRun:
     started = timezone.now() - datetime.timedelta(minutes=5)
     fields.setdefault("status", SyncRun.Status.SUCCEEDED)
+    fields.setdefault("direction", "pull")
     return SyncRun.objects.create(
         endpoint=endpoint,
-        direction="pull",
         started_at=started,
         finished_at=started + datetime.timedelta(seconds=12.5),
         **fields,

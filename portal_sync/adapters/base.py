@@ -95,8 +95,9 @@ class PushAdapter(Protocol):
     public): the drain then calls `delete` if the remote holds it. The drain hashes the document and
     skips the call when the remote already holds that hash (`RemoteRecord.content_hash`), so an
     unchanged record is never sent twice. `send` creates or updates the record at the remote: with
-    `remote.remote_id` when the remote already holds it, else with `message.idempotency_key`, so a
-    message sent twice (a timeout after the remote had saved it) still makes one record. It returns
+    `remote.remote_id` when the remote already holds it, else with an idempotency key that belongs to
+    the record (not to the message: see `hsds_push.creation_key`), so a record sent twice (a timeout
+    after the remote had saved it, then a later message about it) still makes one record there. It returns
     the remote's id of the record. Both raise `RemoteError` (retried with backoff) or
     `PermanentError` (dead at once)."""
 

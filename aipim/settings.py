@@ -427,6 +427,9 @@ PORTAL_SYNC_RETRY_AFTER_CAP = env.float("PORTAL_SYNC_RETRY_AFTER_CAP", default=5
 # (or the remote's Retry-After when longer, also at most CAP) before its next try.
 PORTAL_SYNC_OUTBOX_BACKOFF_SECONDS = env.float("PORTAL_SYNC_OUTBOX_BACKOFF_SECONDS", default=30.0)
 PORTAL_SYNC_OUTBOX_BACKOFF_CAP_SECONDS = env.float("PORTAL_SYNC_OUTBOX_BACKOFF_CAP_SECONDS", default=6 * 60 * 60.0)
+# The area of figures for the whole region in the open datasets (aipim/core/datasets.py).
+OPEN_DATA_REGION_ISTAT_CODE = env.str("OPEN_DATA_REGION_ISTAT_CODE", default="17")
+OPEN_DATA_REGION_NAME = env.str("OPEN_DATA_REGION_NAME", default="Basilicata")
 
 # --- Associations (Action 4) ------------------------------------------------------------------
 # Booking attempts per hour from one IP address (a cultural centre's wifi is shared) and for one email or phone.

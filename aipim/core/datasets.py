@@ -135,8 +135,8 @@ def region() -> tuple[str, str]:
     """The region's ISTAT code and name, for figures that have no municipality
     (settings OPEN_DATA_REGION_ISTAT_CODE, "17", and OPEN_DATA_REGION_NAME, "Basilicata")."""
     return (
-        str(getattr(settings, "OPEN_DATA_REGION_ISTAT_CODE", "17")),
-        str(getattr(settings, "OPEN_DATA_REGION_NAME", "Basilicata")),
+        str(settings.OPEN_DATA_REGION_ISTAT_CODE),
+        str(settings.OPEN_DATA_REGION_NAME),
     )
 
 

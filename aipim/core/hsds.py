@@ -24,6 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from aipim.core import audit, cpsv
+from aipim.core.fast_schema import Check, compile_check
 from aipim.core.models import (
     Contact,
     Location,
@@ -431,9 +432,19 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     )
 
 
+@cache
+def quick_check(name: str) -> Check:
+    """The quick yes/no check of the official schema `name` (True: no error)."""
+    return compile_check(_validator(name))
+
+
 def validation_errors(data: Mapping[str, Any], schema: str = "service") -> list[str]:
     """Every way in which `data` breaks an official schema: `service`, `organization`,
-    `service_at_location`, their `_list` shapes, `taxonomy` or `taxonomy_term`."""
+    `service_at_location`, their `_list` shapes, `taxonomy` or `taxonomy_term`. A quick check
+    (aipim.core.fast_schema, about 20× faster) answers for documents that break nothing; jsonschema
+    reads the others and says what is wrong."""
+    if quick_check(schema)(data):
+        return []
     return [
         f"{'/'.join(str(part) for part in error.absolute_path) or '(root)'}: {error.message}"
         for error in _validator(schema).iter_errors(data)

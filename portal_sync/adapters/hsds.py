@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -38,11 +37,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from aipim.core.hsds import _validator, validation_errors
+from aipim.core.hsds import validation_errors
 from portal_sync.adapters import register
 from portal_sync.adapters.base import Incoming, PullBatch, Rejection, RemoteError
 from portal_sync.adapters.feed import MAX_EXTERNAL_ID, MAX_TITLE, excerpt, web_url
-from portal_sync.fast_schema import Check, compile_check
 from portal_sync.http import fetch
 from portal_sync.models import Adapter, Direction, ItemKind, RejectedRecord
 
@@ -99,20 +97,13 @@ def read_page(content: bytes) -> tuple[list[Any], int]:
     return data["contents"], total_pages
 
 
-@cache
-def conforms_to_service_schema() -> Check:
-    """The quick check of a service against the schema validation_errors uses (portal_sync.fast_schema):
-    True means no error; on False, jsonschema says what is wrong."""
-    return compile_check(_validator("service"))
-
-
 def read_service(service: Any) -> Incoming | Rejection:
     """One service of a listing, checked against the HSDS 3.0 schema."""
     if not isinstance(service, dict):
         return Rejection("", Reason.INVALID_DOCUMENT, _("A listed service is not a JSON object."), excerpt(service))
     raw_id = service.get("id")
     external_id = str(raw_id).strip() if isinstance(raw_id, str | int) else ""
-    errors = [] if conforms_to_service_schema()(service) else validation_errors(service)
+    errors = validation_errors(service)
     if errors:
         detail = _("Does not follow the HSDS 3.0 schema: %(errors)s") % {"errors": "; ".join(errors[:3])}
         return Rejection(external_id[:MAX_EXTERNAL_ID], Reason.SCHEMA, detail[:500], excerpt(service))

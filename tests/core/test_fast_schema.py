@@ -1,4 +1,4 @@
-"""The quick schema check of pulled HSDS services (portal_sync.fast_schema): it says a service is valid
+"""The quick schema check of pulled HSDS services (aipim.core.fast_schema): it says a service is valid
 only when jsonschema finds no error, on the official schema and on services broken in many ways;
 a schema it cannot follow makes it defer to jsonschema every time."""
 
@@ -13,23 +13,23 @@ from typing import Any
 import jsonschema
 import pytest
 
-from aipim.core.hsds import _validator, validation_errors
+from aipim.core.fast_schema import compile_check, never
+from aipim.core.hsds import _validator, quick_check, validation_errors
 from portal_sync.adapters.base import Rejection
-from portal_sync.adapters.hsds import conforms_to_service_schema, read_service
-from portal_sync.fast_schema import compile_check, never
+from portal_sync.adapters.hsds import read_service
 
-SERVICES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "data" / "hsds_services.json").read_text())
+SERVICES: list[dict[str, Any]] = json.loads((Path(__file__).parents[1] / "portal_sync" / "data" / "hsds_services.json").read_text())
 UUID = "30c1be07-f261-4689-a5db-9f90efab767d"
 
 
 def agrees(document: Any) -> bool:
-    return conforms_to_service_schema()(document) == (not validation_errors(document))
+    return quick_check("service")(document) == (not validation_errors(document))
 
 
 def test_the_official_service_schema_is_checked_quickly() -> None:
-    assert conforms_to_service_schema() is not never
+    assert quick_check("service") is not never
     for service in SERVICES:
-        assert conforms_to_service_schema()(service) is True
+        assert quick_check("service")(service) is True
         assert validation_errors(service) == []
 
 
@@ -70,7 +70,7 @@ def test_a_changed_service_is_judged_as_jsonschema_judges_it(path: tuple[Any, ..
 def test_a_missing_required_field_fails() -> None:
     service = copy.deepcopy(SERVICES[0])
     del service["status"]
-    assert conforms_to_service_schema()(service) is False
+    assert quick_check("service")(service) is False
     assert validation_errors(service)
 
 

@@ -18,7 +18,9 @@ from aipim.core.hsds import _validator, quick_check, validation_errors
 from portal_sync.adapters.base import Rejection
 from portal_sync.adapters.hsds import read_service
 
-SERVICES: list[dict[str, Any]] = json.loads((Path(__file__).parents[1] / "portal_sync" / "data" / "hsds_services.json").read_text())
+SERVICES: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parents[1] / "portal_sync" / "data" / "hsds_services.json").read_text()
+)
 UUID = "30c1be07-f261-4689-a5db-9f90efab767d"
 
 

@@ -281,9 +281,9 @@ def _attributes(service_id: str, category: str) -> list[dict[str, Any]]:
     return attributes
 
 
-def service_summary_to_hsds(service: Service) -> dict[str, Any]:
-    """The service's one-to-one fields (compiled/service_list.json), with its organization's."""
-    data = _drop_empty(
+def _service_fields(service: Service) -> dict[str, Any]:
+    """The service's own one-to-one fields, shared by the full document and the list shape."""
+    return _drop_empty(
         {
             "id": str(service.pk),
             "organization_id": organisation_id(service.organisation),
@@ -298,6 +298,11 @@ def service_summary_to_hsds(service: Service) -> dict[str, Any]:
             "last_modified": last_modified(service),
         }
     )
+
+
+def service_summary_to_hsds(service: Service) -> dict[str, Any]:
+    """The service's one-to-one fields (compiled/service_list.json), with its organization's."""
+    data = _service_fields(service)
     organisation = organisation_to_hsds(service.organisation)
     organisation.pop("phones", None)
     data["organization"] = organisation
@@ -342,21 +347,7 @@ def service_to_hsds(service: Service) -> dict[str, Any]:
     Expects `organisation`, `locations__municipality`, `schedules` and `contacts` prefetched when
     called for many services (see `directory_queryset`)."""
     service_id = str(service.pk)
-    data = _drop_empty(
-        {
-            "id": service_id,
-            "organization_id": organisation_id(service.organisation),
-            "name": service.name,
-            "description": service.description,
-            "url": service.url,
-            "email": service.email,
-            "status": service.status,
-            "application_process": service.application_process,
-            "fees_description": service.fees_description,
-            "eligibility_description": service.eligibility_description,
-            "last_modified": last_modified(service),
-        }
-    )
+    data = _service_fields(service)
     data["organization"] = organisation_to_hsds(service.organisation)
     data["languages"] = [
         {

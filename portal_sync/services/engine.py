@@ -90,15 +90,7 @@ def run_endpoint(endpoint: Endpoint, *, trigger: str = SyncRun.Trigger.SCHEDULE,
     """Pull `endpoint` once and record the run. Raises AlreadyRunning when a run of it is under way.
     A remote failure or any unexpected error ends the run FAILED (recorded, logged, editors told
     once per streak of failures); it is never raised to the caller."""
-    if endpoint.direction != Direction.PULL:
-        raise ValueError(f"{endpoint.name} is not a pull endpoint.")
-    with endpoint_lock(endpoint.pk) as acquired:
-        if not acquired:
-            raise AlreadyRunning(_("A run of %(name)s is already under way.") % {"name": endpoint.name})
-        abandon_dead_runs(endpoint)
-        run = SyncRun.objects.create(
-            endpoint=endpoint, direction=Direction.PULL, trigger=trigger, started_by=by, status=SyncRun.Status.RUNNING
-        )
+    with locked_run(endpoint, Direction.PULL, trigger=trigger, by=by) as run:
         try:
             with client_for(endpoint) as client:
                 batch = pull_adapter(endpoint.adapter).pull(endpoint, client, cursor=endpoint.cursor)
@@ -124,6 +116,21 @@ def run_endpoint(endpoint: Endpoint, *, trigger: str = SyncRun.Trigger.SCHEDULE,
             failed=run.failed,
         )
         return run
+
+
+@contextmanager
+def locked_run(endpoint: Endpoint, direction: str, *, trigger: str, by: User | None) -> Iterator[SyncRun]:
+    """Hold the endpoint's lock (AlreadyRunning when another run has it), mark the runs a dead
+    worker left ABANDONED, and yield a new RUNNING run of `direction`: a pull or an outbox drain."""
+    if endpoint.direction != direction:
+        raise ValueError(f"{endpoint.name} is not a {direction} endpoint.")
+    with endpoint_lock(endpoint.pk) as acquired:
+        if not acquired:
+            raise AlreadyRunning(_("A run of %(name)s is already under way.") % {"name": endpoint.name})
+        abandon_dead_runs(endpoint)
+        yield SyncRun.objects.create(
+            endpoint=endpoint, direction=direction, trigger=trigger, started_by=by, status=SyncRun.Status.RUNNING
+        )
 
 
 def abandon_dead_runs(endpoint: Endpoint) -> int:

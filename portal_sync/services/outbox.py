@@ -33,7 +33,7 @@ from portal_sync.adapters import push_adapter
 from portal_sync.adapters.base import PermanentError, PushAdapter, RemoteError
 from portal_sync.http import client_for
 from portal_sync.models import Direction, Endpoint, OutboxMessage, RemoteRecord, SyncRun
-from portal_sync.services.engine import AlreadyRunning, abandon_dead_runs, endpoint_lock, notify_editors_of_failure
+from portal_sync.services.engine import locked_run, notify_editors_of_failure
 
 if TYPE_CHECKING:
     import httpx
@@ -132,15 +132,7 @@ def drain(endpoint: Endpoint, *, trigger: str = SyncRun.Trigger.SCHEDULE, by: Us
     A failing message never stops the drain with an exception: it is counted, retried later or
     dead. The drain is FAILED (endpoint unhealthy, editors told once per streak) when the remote
     failed every message it was given; PARTIAL when some went and some failed."""
-    if endpoint.direction != Direction.PUSH:
-        raise ValueError(f"{endpoint.name} is not a push endpoint.")
-    with endpoint_lock(endpoint.pk) as acquired:
-        if not acquired:
-            raise AlreadyRunning(_("A run of %(name)s is already under way.") % {"name": endpoint.name})
-        abandon_dead_runs(endpoint)
-        run = SyncRun.objects.create(
-            endpoint=endpoint, direction=Direction.PUSH, trigger=trigger, started_by=by, status=SyncRun.Status.RUNNING
-        )
+    with locked_run(endpoint, Direction.PUSH, trigger=trigger, by=by) as run:
         remote_failures = 0
         error = ""
         try:
